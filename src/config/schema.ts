@@ -1,0 +1,152 @@
+import { z } from "zod";
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DURATION = /^(\d+h)?(\d+m)?(\d+s)?$/;
+
+/** How strongly a policy rule's finding counts. */
+export const severitySchema = z
+  .enum(["error", "warning", "off"])
+  .meta({ description: "error fails the capstan/policy check, warning informs, off disables the rule." });
+
+/** Policy settings, shared by the whole repository and overridable per environment. */
+export const policySchema = z
+  .strictObject({
+    /** Severity per rule id, e.g. `{ image-latest-tag: error, resource-limits: warning }`. */
+    rules: z
+      .record(z.string(), severitySchema)
+      .default({})
+      .meta({ description: "Severity per rule id. Rules not listed keep their default severity." }),
+  })
+  .meta({ description: "Policy check settings." });
+
+/** How a helm chart is rendered (`helm template`). */
+export const helmSchema = z
+  .strictObject({
+    /** The release name templates see as `.Release.Name`. Default: the environment's name. */
+    releaseName: z
+      .string()
+      .regex(DNS_LABEL, { error: "must be a lowercase DNS label (a-z, 0-9, -)" })
+      .max(53)
+      .optional()
+      .meta({ description: "Release name (.Release.Name). Default: the environment's name." }),
+    /** The namespace templates see as `.Release.Namespace`. Default: the environment's namespace. */
+    namespace: z
+      .string()
+      .regex(DNS_LABEL, { error: "must be a lowercase DNS label (a-z, 0-9, -)" })
+      .optional()
+      .meta({ description: "Release namespace (.Release.Namespace). Default: the environment's namespace." }),
+    /** Values files, relative to the environment's path, applied in order after the chart's values.yaml. */
+    valuesFiles: z
+      .array(z.string().min(1))
+      .default([])
+      .meta({ description: "Values files relative to the environment's path, applied in order." }),
+  })
+  .meta({ description: "Settings for renderer: helm." });
+
+/** What to do when a deploy turns out unhealthy. */
+export const revertSchema = z
+  .strictObject({
+    /** Open a revert PR when health fails after a deploy. */
+    enabled: z.boolean().default(true).meta({ description: "Open a revert PR when health fails after a deploy." }),
+    /** Enable auto-merge on the revert PR (the repository must allow auto-merge). */
+    autoMerge: z.boolean().default(false).meta({ description: "Enable auto-merge on the revert PR." }),
+  })
+  .meta({ description: "Automatic revert of a deploy whose health fails." });
+
+/** One environment: a path in the repository rendered one way, deployed to one cluster and namespace. */
+export const environmentSchema = z
+  .strictObject({
+    /** Unique name, used in comments, check runs and GitHub Deployments. */
+    name: z
+      .string()
+      .regex(DNS_LABEL, { error: "must be a lowercase DNS label (a-z, 0-9, -), e.g. staging" })
+      .max(63)
+      .meta({ description: "Unique environment name (lowercase DNS label)." }),
+    /** Directory holding the environment's manifests, kustomization or chart, relative to the repository root. */
+    path: z
+      .string()
+      .min(1)
+      .meta({ description: "Directory of the manifests, kustomization or chart, relative to the repository root." }),
+    /**
+     * How the path is rendered:
+     * - `auto`: kustomize if the path holds a kustomization, helm if it holds a Chart.yaml, plain otherwise;
+     * - `plain`: every `.yaml`, `.yml` and `.json` file below the path;
+     * - `kustomize`: `kustomize build`;
+     * - `helm`: `helm template`.
+     */
+    renderer: z
+      .enum(["auto", "plain", "kustomize", "helm"])
+      .default("auto")
+      .meta({ description: "auto | plain | kustomize | helm. auto detects kustomization.yaml or Chart.yaml." }),
+    /** Settings for `renderer: helm` (or `auto` resolving to helm). */
+    helm: helmSchema.prefault({}),
+    /**
+     * The cluster name to deploy to. The server config maps names to credentials and decides which
+     * repositories may use which names. Without a cluster the environment is preview-only.
+     */
+    cluster: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: "Cluster name from the server config. Omit for a preview-only environment." }),
+    /** Namespace for namespaced objects that name none. */
+    namespace: z
+      .string()
+      .regex(DNS_LABEL, { error: "must be a lowercase DNS label (a-z, 0-9, -)" })
+      .default("default")
+      .meta({ description: "Namespace given to namespaced objects that name none." }),
+    /** The branch whose pushes deploy this environment. Default: the repository's default branch. */
+    branch: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: "Deploy branch. Default: the repository's default branch." }),
+    /** Deploy on every push to the deploy branch. */
+    autoSync: z.boolean().default(true).meta({ description: "Deploy on every push to the deploy branch." }),
+    /** Delete objects that were removed from Git (ApplySet prune). */
+    prune: z.boolean().default(true).meta({ description: "Delete objects removed from Git." }),
+    /** Allow a sync that would leave the environment empty (prune everything). */
+    allowEmpty: z
+      .boolean()
+      .default(false)
+      .meta({ description: "Allow a sync that would prune every object of the environment." }),
+    /** How long to wait for health after a sync, e.g. `90s`, `5m`, `1h30m`. */
+    healthTimeout: z
+      .string()
+      .regex(DURATION, { error: "must be a duration such as 90s, 5m or 1h30m" })
+      .default("5m")
+      .meta({ description: "How long to wait for health after a sync, e.g. 90s, 5m, 1h30m." }),
+    /** The Kubernetes version the cluster runs: helm's `--kube-version` and the policy's API removals. */
+    kubeVersion: z
+      .string()
+      .regex(/^1\.\d{1,2}$/, { error: 'must be a Kubernetes minor version such as "1.36" (quote it)' })
+      .default("1.36")
+      .meta({ description: 'Target Kubernetes version, e.g. "1.36".' }),
+    revert: revertSchema.prefault({}),
+    /** Policy overrides for this environment, on top of the repository-wide ones. */
+    policy: policySchema.optional(),
+  })
+  .meta({ description: "One environment." });
+
+/** `.github/capstan.yml`: the environments of a repository and its policy settings. */
+export const configSchema = z
+  .strictObject({
+    /** The environments Capstan previews and deploys. */
+    environments: z
+      .array(environmentSchema)
+      .min(1, { error: "needs at least one environment" })
+      .meta({ description: "The environments Capstan previews and deploys." }),
+    policy: policySchema.prefault({}),
+  })
+  .meta({ title: "Capstan repository configuration (.github/capstan.yml)" });
+
+/** A parsed, defaulted repository config. */
+export type Config = z.output<typeof configSchema>;
+/** A repository config as written by a user. */
+export type ConfigInput = z.input<typeof configSchema>;
+/** One defaulted environment. */
+export type Environment = z.output<typeof environmentSchema>;
+/** One of the renderer names a config may use. */
+export type RendererName = Environment["renderer"];
+/** A policy severity. */
+export type Severity = z.output<typeof severitySchema>;

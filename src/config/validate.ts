@@ -1,0 +1,59 @@
+import type { Config } from "./schema.js";
+import { repoPath } from "./paths.js";
+
+/** A semantic problem of a config that parsed against the schema, located by its key path. */
+export interface SemanticProblem {
+  path: Array<string | number>;
+  message: string;
+}
+
+/**
+ * Checks what the schema cannot say: environment names are unique, paths and values files stay inside
+ * the repository, and helm settings only go with a renderer that can use them.
+ */
+export function validateConfig(config: Config): SemanticProblem[] {
+  const problems: SemanticProblem[] = [];
+  const names = new Map<string, number>();
+  config.environments.forEach((env, i) => {
+    const first = names.get(env.name);
+    if (first !== undefined) {
+      problems.push({
+        path: ["environments", i, "name"],
+        message: `"${env.name}" is already the name of environments[${first}]; names must be unique`,
+      });
+    } else {
+      names.set(env.name, i);
+    }
+    const envPath = repoPath(env.path);
+    if (envPath === null) {
+      problems.push({
+        path: ["environments", i, "path"],
+        message: `"${env.path}" leaves the repository; use a path relative to the repository root`,
+      });
+    }
+    env.helm.valuesFiles.forEach((file, j) => {
+      if (envPath === null || repoPath(file, envPath) === null) {
+        problems.push({
+          path: ["environments", i, "helm", "valuesFiles", j],
+          message: `"${file}" leaves the repository; values files are relative to the environment's path`,
+        });
+      }
+    });
+    const helmSet = env.helm.releaseName !== undefined || env.helm.namespace !== undefined || env.helm.valuesFiles.length > 0;
+    if (helmSet && env.renderer !== "helm" && env.renderer !== "auto") {
+      problems.push({
+        path: ["environments", i, "helm"],
+        message: `helm settings need renderer: helm (this environment uses ${env.renderer})`,
+      });
+    }
+  });
+  return problems;
+}
+
+/** Parses a duration such as `90s`, `5m` or `1h30m` (the config's format) into milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  if (!match || text === "") throw new Error(`invalid duration "${text}"`);
+  const [, h = "0", m = "0", s = "0"] = match;
+  return ((Number(h) * 60 + Number(m)) * 60 + Number(s)) * 1000;
+}

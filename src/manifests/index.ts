@@ -1,0 +1,8 @@
+export { type ParseOptions, type ParseResult, defaultParseOptions, isRecord, parseDocuments } from "./parse.js";
+export { buildObjectSet } from "./object-set.js";
+export { normalize } from "./normalize.js";
+export { isSecret, MASK, maskSecret, maskSecretPair } from "./mask.js";
+export { type Container, containersOf, podSpecOf } from "./pod-spec.js";
+export { compareRefs, formatRef, groupOf, type ObjectRef, refKey } from "./ref.js";
+export { clusterScopedCustomKinds, isClusterScoped } from "./scope.js";
+export type { KubeMetadata, KubeObject, Manifest, ParsedDocument } from "./types.js";

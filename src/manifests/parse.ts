@@ -1,0 +1,150 @@
+import yaml from "js-yaml";
+import { errorMessage, ManifestError, type SourcePosition } from "../errors.js";
+import type { KubeObject, ParsedDocument } from "./types.js";
+
+/** Options for {@link parseDocuments}. */
+export interface ParseOptions {
+  /**
+   * The most nodes one document may expand to through YAML aliases. Billion-laughs documents are tiny on
+   * disk and expand exponentially; anything past this is refused before it is walked.
+   */
+  maxExpandedNodes: number;
+}
+
+/** Defaults for {@link ParseOptions}. */
+export function defaultParseOptions(): ParseOptions {
+  return { maxExpandedNodes: 1_000_000 };
+}
+
+/** What a file held: Kubernetes objects, and notices about documents that were not objects. */
+export interface ParseResult {
+  documents: ParsedDocument[];
+  notices: string[];
+}
+
+// YAML 1.2 core (timestamps stay strings, as the apiserver reads them) plus `<<` merge keys.
+// (@types/js-yaml does not declare the `types` export that js-yaml 4 has.)
+const { merge } = (yaml as unknown as { types: { merge: yaml.Type } }).types;
+const SCHEMA = yaml.CORE_SCHEMA.extend([merge]);
+
+// A document marker is `---` at the start of a line followed by whitespace or the end of the line.
+// YAML forbids it inside block scalars, so splitting on it is exact and lets each document keep its line.
+const DOCUMENT_MARKER = /^---(?:[ \t]|$)/;
+
+/**
+ * Parses a multi-document YAML (or JSON) text into Kubernetes objects, each with its file and the line
+ * of its first key. Empty documents are skipped; documents without apiVersion and kind give a notice;
+ * `List` kinds are flattened into their items.
+ *
+ * @throws ManifestError for malformed YAML (with file:line), alias bombs and malformed objects.
+ */
+export function parseDocuments(text: string, file: string, options = defaultParseOptions()): ParseResult {
+  const result: ParseResult = { documents: [], notices: [] };
+  for (const chunk of splitDocuments(text)) {
+    const value = loadChunk(chunk.text, file, chunk.line);
+    if (value === null || value === undefined) continue;
+    const line = firstContentLine(chunk.text, chunk.line);
+    checkExpansion(value, options.maxExpandedNodes, { file, line });
+    collect(value, { file, line }, result);
+  }
+  return result;
+}
+
+interface Chunk {
+  text: string;
+  /** 1-based line of the chunk's first line in the file. */
+  line: number;
+}
+
+function splitDocuments(text: string): Chunk[] {
+  const lines = text.split("\n");
+  const chunks: Chunk[] = [];
+  let start = 0;
+  for (let i = 1; i < lines.length; i++) {
+    if (DOCUMENT_MARKER.test(lines[i]!)) {
+      chunks.push({ text: lines.slice(start, i).join("\n"), line: start + 1 });
+      start = i;
+    }
+  }
+  chunks.push({ text: lines.slice(start).join("\n"), line: start + 1 });
+  return chunks;
+}
+
+function loadChunk(text: string, file: string, firstLine: number): unknown {
+  try {
+    return yaml.load(text, { filename: file, schema: SCHEMA });
+  } catch (err) {
+    if (err instanceof yaml.YAMLException) {
+      // The reason only: js-yaml's snippet would quote the file, and the file may be a Secret.
+      const line = firstLine + (err.mark?.line ?? 0);
+      throw new ManifestError(`malformed YAML: ${err.reason}`, { file, line });
+    }
+    // Deeply nested input overflows the parser's recursion.
+    throw new ManifestError(`cannot parse: ${errorMessage(err)}`, { file, line: firstLine });
+  }
+}
+
+function firstContentLine(text: string, firstLine: number): number {
+  const lines = text.split("\n", 200);
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!.trim();
+    if (l !== "" && !l.startsWith("#") && !DOCUMENT_MARKER.test(l) && !l.startsWith("%")) return firstLine + i;
+  }
+  return firstLine;
+}
+
+/** Refuses documents whose aliases expand past the limit, counting shared nodes once per reference. */
+function checkExpansion(root: unknown, limit: number, at: SourcePosition): void {
+  const sizes = new Map<object, number>();
+  const size = (node: unknown): number => {
+    if (node === null || typeof node !== "object") return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    sizes.set(node, Number.POSITIVE_INFINITY); // a cycle counts as unbounded
+    let total = 1;
+    for (const child of Object.values(node)) {
+      total += size(child);
+      if (total > limit) break;
+    }
+    sizes.set(node, total);
+    return total;
+  };
+  if (size(root) > limit) {
+    throw new ManifestError(
+      `document expands past ${limit.toLocaleString("en-US")} nodes through YAML aliases; refused as a resource-exhaustion attack`,
+      at,
+    );
+  }
+}
+
+function collect(value: unknown, source: SourcePosition, into: ParseResult): void {
+  if (!isRecord(value) || (!("apiVersion" in value) && !("kind" in value))) {
+    into.notices.push(`${source.file}:${source.line}: not a Kubernetes object (no apiVersion and kind); ignored`);
+    return;
+  }
+  const { apiVersion, kind } = value;
+  if (typeof apiVersion !== "string" || apiVersion === "" || typeof kind !== "string" || kind === "") {
+    throw new ManifestError("apiVersion and kind must both be non-empty strings", source);
+  }
+  if (kind === "List" || (kind.endsWith("List") && Array.isArray(value.items))) {
+    const items = value.items;
+    if (!Array.isArray(items)) throw new ManifestError(`${kind} has no items array`, source);
+    for (const item of items) collect(item, source, into);
+    return;
+  }
+  const metadata = value.metadata;
+  if (!isRecord(metadata)) throw new ManifestError(`${kind} has no metadata`, source);
+  if (typeof metadata.name !== "string" || metadata.name === "") {
+    const hint = typeof metadata.generateName === "string" ? " (generateName is not supported in GitOps)" : "";
+    throw new ManifestError(`${kind} has no metadata.name${hint}`, source);
+  }
+  if (metadata.namespace !== undefined && typeof metadata.namespace !== "string") {
+    throw new ManifestError(`${kind}/${metadata.name} has a metadata.namespace that is not a string`, source);
+  }
+  into.documents.push({ object: value as KubeObject, source });
+}
+
+/** True for plain objects (not arrays, not null). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,36 @@
+import type { SourcePosition } from "../errors.js";
+import type { ObjectRef } from "./ref.js";
+
+/** A Kubernetes object as plain data, straight from YAML or JSON. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: KubeMetadata;
+  [field: string]: unknown;
+}
+
+/** The part of `metadata` Capstan reads. Other fields pass through untouched. */
+export interface KubeMetadata {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+/** A parsed object with its identity and where it came from. */
+export interface Manifest {
+  ref: ObjectRef;
+  object: KubeObject;
+  /**
+   * The file and line of the document. For kustomize and helm output this is the rendered stream
+   * (`<env path> (kustomize build)`) unless the renderer names the template it came from.
+   */
+  source: SourcePosition;
+}
+
+/** A document read from a file before identity is assigned. */
+export interface ParsedDocument {
+  object: KubeObject;
+  source: SourcePosition;
+}

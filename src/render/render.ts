@@ -1,0 +1,134 @@
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { posix } from "node:path";
+import { repoPath } from "../config/paths.js";
+import type { Environment } from "../config/schema.js";
+import { RenderError } from "../errors.js";
+import {
+  buildObjectSet,
+  defaultParseOptions,
+  type Manifest,
+  type ParsedDocument,
+  type ParseOptions,
+  parseDocuments,
+} from "../manifests/index.js";
+import { renderHelm, isChart } from "./helm.js";
+import { findKustomization, renderKustomize } from "./kustomize.js";
+import { defaultRenderLimits, type RenderLimits } from "./limits.js";
+import { renderPlain } from "./plain.js";
+import { resolveInside } from "./tree.js";
+
+/** The renderer that actually ran (`auto` resolved). */
+export type ResolvedRenderer = "plain" | "kustomize" | "helm";
+
+/** An environment's objects at one revision. */
+export interface RenderedEnvironment {
+  renderer: ResolvedRenderer;
+  manifests: Manifest[];
+  /** Things a reviewer may want to know that are not errors (ignored files, for example). */
+  notices: string[];
+}
+
+/** Options for {@link renderEnvironment}. */
+export interface RenderOptions {
+  limits: RenderLimits;
+  parse: ParseOptions;
+}
+
+/** Defaults for {@link RenderOptions}. */
+export function defaultRenderOptions(): RenderOptions {
+  return { limits: defaultRenderLimits(), parse: defaultParseOptions() };
+}
+
+/** The environment's path does not exist in this tree (a new environment has nothing at its base). */
+export class PathMissingError extends RenderError {
+  override name = "PathMissingError";
+}
+
+/**
+ * Renders one environment of a repository tree into identified objects.
+ *
+ * @param root absolute path of the repository tree (a temporary checkout)
+ * @throws PathMissingError when the environment's path is not in the tree
+ * @throws RenderError or ManifestError with a message a user can act on
+ */
+export async function renderEnvironment(
+  root: string,
+  env: Environment,
+  options: RenderOptions = defaultRenderOptions(),
+): Promise<RenderedEnvironment> {
+  const realRoot = await resolveInside("/", root);
+  const path = repoPath(env.path);
+  if (path === null) throw new RenderError(`path "${env.path}" leaves the repository`);
+  const dir = join(realRoot, path);
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new RenderError(`path ${path} is a file, not a directory`);
+  } catch (err) {
+    if (err instanceof RenderError) throw err;
+    throw new PathMissingError(`path ${path || "."} does not exist`);
+  }
+  await resolveInside(realRoot, dir);
+  const renderer = await resolveRenderer(env, dir);
+  const { documents, notices } = await renderDocuments(realRoot, dir, path, renderer, env, options);
+  return { renderer, manifests: buildObjectSet(documents, env.namespace), notices };
+}
+
+async function resolveRenderer(env: Environment, dir: string): Promise<ResolvedRenderer> {
+  if (env.renderer !== "auto") return env.renderer;
+  if (await findKustomization(dir)) return "kustomize";
+  if (await isChart(dir)) return "helm";
+  return "plain";
+}
+
+async function renderDocuments(
+  root: string,
+  dir: string,
+  path: string,
+  renderer: ResolvedRenderer,
+  env: Environment,
+  { limits, parse }: RenderOptions,
+): Promise<{ documents: ParsedDocument[]; notices: string[] }> {
+  switch (renderer) {
+    case "plain":
+      return renderPlain(root, dir, limits, parse);
+    case "kustomize": {
+      if (!(await findKustomization(dir))) throw new RenderError(`${path} has no kustomization.yaml`);
+      const output = await renderKustomize(root, dir, limits);
+      return parseDocuments(output, `${path || "."} (kustomize build)`, parse);
+    }
+    case "helm": {
+      if (!(await isChart(dir))) throw new RenderError(`${path} has no Chart.yaml`);
+      const output = await renderHelm(
+        root,
+        dir,
+        {
+          releaseName: env.helm.releaseName ?? env.name,
+          namespace: env.helm.namespace ?? env.namespace,
+          valuesFiles: env.helm.valuesFiles.map((f) => join(root, repoPath(f, path) ?? "")),
+          kubeVersion: env.kubeVersion,
+        },
+        limits,
+      );
+      return parseHelmOutput(output, path, parse);
+    }
+  }
+}
+
+// helm prefixes each template's output with `# Source: <chart>/<path in chart>`; tracing objects back to
+// their template lets findings and errors name a file the user can open.
+function parseHelmOutput(output: string, chartPath: string, parse: ParseOptions) {
+  const result = { documents: [] as ParsedDocument[], notices: [] as string[] };
+  const sections = output.split(/^# Source: (.+)$/m);
+  const append = (text: string, file: string) => {
+    const parsed = parseDocuments(text, file, parse);
+    result.documents.push(...parsed.documents);
+    result.notices.push(...parsed.notices);
+  };
+  if (sections[0]!.trim() !== "---" && sections[0]!.trim() !== "") append(sections[0]!, `${chartPath} (helm template)`);
+  for (let i = 1; i < sections.length; i += 2) {
+    const source = sections[i]!.trim();
+    const inChart = source.slice(source.indexOf("/") + 1);
+    append(sections[i + 1] ?? "", posix.join(chartPath, inChart));
+  }
+  return result;
+}
