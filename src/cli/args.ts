@@ -1,0 +1,92 @@
+import { parseArgs } from "node:util";
+import type { DiffOptions } from "../commands/diff.js";
+import { UsageError } from "../errors.js";
+
+/** A parsed command line: which command, with which options. */
+export type Command = { name: "help"; topic?: string } | { name: "version" } | { name: "diff"; options: DiffOptions };
+
+/** The usage text of `capstan` and each command. */
+export const USAGE: Record<string, string> = {
+  main: `Usage: capstan <command> [options]
+
+Commands:
+  diff     What merging a change does to each environment (rendered, object by object)
+
+Run "capstan help <command>" for a command's options.`,
+  diff: `Usage: capstan diff (--repo DIR --base REF --head REF | --base-dir A --head-dir B) [options]
+
+Renders every environment at the base and at the head and diffs them object by object.
+
+Sources (one of):
+  --repo DIR --base REF --head REF   a local git repository, trees taken at two refs
+  --base-dir A --head-dir B          two directories
+
+Options:
+  --config FILE        config used for both sides (default: .github/capstan.yml at head)
+  --env NAME           an environment to preview; repeatable (default: all)
+  --format FORMAT      markdown (default) or json
+
+Exit status: 0 on success, 1 when an environment could not be rendered, 2 on usage or config errors.`,
+};
+
+/**
+ * Maps argv (without the node and script paths) to a command.
+ *
+ * @throws UsageError with a message naming the problem
+ */
+export function parseCommand(argv: readonly string[]): Command {
+  const [name, ...rest] = argv;
+  switch (name) {
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      return { name: "help", topic: rest[0] };
+    case "--version":
+    case "version":
+      return { name: "version" };
+    case "diff":
+      return { name: "diff", options: parseDiff(rest) };
+    default:
+      throw new UsageError(`unknown command "${name}"\n\n${USAGE.main}`);
+  }
+}
+
+function parseDiff(args: readonly string[]): DiffOptions {
+  const { values } = parseStrict(args, {
+    repo: { type: "string" },
+    base: { type: "string" },
+    head: { type: "string" },
+    "base-dir": { type: "string" },
+    "head-dir": { type: "string" },
+    config: { type: "string" },
+    env: { type: "string", multiple: true },
+    format: { type: "string", default: "markdown" },
+  });
+  const format = values.format;
+  if (format !== "markdown" && format !== "json") throw new UsageError(`--format must be markdown or json (got "${format}")`);
+  const usingRepo = values.repo !== undefined || values.base !== undefined || values.head !== undefined;
+  const usingDirs = values["base-dir"] !== undefined || values["head-dir"] !== undefined;
+  if (usingRepo === usingDirs) {
+    throw new UsageError(`give either --repo DIR --base REF --head REF, or --base-dir A --head-dir B\n\n${USAGE.diff}`);
+  }
+  const options: DiffOptions = { environments: values.env ?? [], format, config: values.config };
+  if (usingRepo) {
+    if (!values.repo || !values.base || !values.head) throw new UsageError("--repo, --base and --head go together");
+    options.repo = { dir: values.repo, base: values.base, head: values.head };
+  } else {
+    if (!values["base-dir"] || !values["head-dir"]) throw new UsageError("--base-dir and --head-dir go together");
+    options.dirs = { base: values["base-dir"], head: values["head-dir"] };
+  }
+  return options;
+}
+
+type OptionSpec = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
+
+function parseStrict<T extends OptionSpec>(args: readonly string[], options: T) {
+  try {
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}

@@ -1,0 +1,98 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { type Config, parseConfig } from "../config/index.js";
+import { previewEnvironments } from "../flows/preview.js";
+import { extractRef, type Tree } from "../local/git-tree.js";
+import { defaultRenderOptions } from "../render/index.js";
+import { type EnvironmentReport, renderReport } from "../report/index.js";
+import { ConfigError } from "../errors.js";
+
+/** Options of `capstan diff`, after argv parsing. */
+export interface DiffOptions {
+  /** Trees from a local git repository at two refs… */
+  repo?: { dir: string; base: string; head: string };
+  /** …or two directories. */
+  dirs?: { base: string; head: string };
+  /** A config file used for both sides instead of the head's `.github/capstan.yml`. */
+  config?: string;
+  environments: string[];
+  format: "markdown" | "json";
+}
+
+/** The JSON form of `capstan diff --format json`. */
+export interface DiffJson {
+  environments: Array<{
+    name: string;
+    changes: Array<{ action: string; apiVersion: string; kind: string; namespace: string | null; name: string }>;
+    unchanged: number;
+    /** Present when the environment could not be rendered. */
+    error?: string;
+  }>;
+}
+
+/**
+ * Runs `capstan diff`: what merging head into base changes, per environment.
+ *
+ * @returns the text to print and the exit code: 0, or 1 when an environment could not be rendered
+ */
+export async function diff(options: DiffOptions): Promise<{ output: string; exitCode: number }> {
+  const config = options.config ? await readConfigFile(options.config) : undefined;
+  const trees: Tree[] = [];
+  try {
+    let baseRoot: string;
+    let headRoot: string;
+    let subtitle: string;
+    if (options.repo) {
+      const base = await extractRef(options.repo.dir, options.repo.base);
+      trees.push(base);
+      const head = await extractRef(options.repo.dir, options.repo.head);
+      trees.push(head);
+      [baseRoot, headRoot] = [base.root, head.root];
+      subtitle = `Comparing \`${options.repo.base}\` (${base.sha.slice(0, 7)}) → \`${options.repo.head}\` (${head.sha.slice(0, 7)})`;
+    } else {
+      [baseRoot, headRoot] = [resolve(options.dirs!.base), resolve(options.dirs!.head)];
+      subtitle = `Comparing \`${options.dirs!.base}\` → \`${options.dirs!.head}\``;
+    }
+    const reports = await previewEnvironments({
+      baseRoot,
+      headRoot,
+      config,
+      environments: options.environments,
+      render: defaultRenderOptions(),
+    });
+    const exitCode = reports.some((r) => r.error) ? 1 : 0;
+    const output =
+      options.format === "json" ? `${JSON.stringify(toJson(reports), null, 2)}\n` : `${renderReport({ environments: reports, subtitle }).join("\n\n---\n\n")}\n`;
+    return { output, exitCode };
+  } finally {
+    await Promise.all(trees.map((t) => t.dispose()));
+  }
+}
+
+async function readConfigFile(path: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(path, [{ line: 1, path: "", message: `cannot be read (${(err as NodeJS.ErrnoException).code})` }]);
+  }
+  return parseConfig(text, path);
+}
+
+/** The machine-readable result: identities and actions only, never object contents. */
+export function toJson(reports: readonly EnvironmentReport[]): DiffJson {
+  return {
+    environments: reports.map((r) => ({
+      name: r.name,
+      changes: (r.diff?.changes ?? []).map((c) => ({
+        action: c.action,
+        apiVersion: c.apiVersion,
+        kind: c.ref.kind,
+        namespace: c.ref.namespace,
+        name: c.ref.name,
+      })),
+      unchanged: r.diff?.unchanged ?? 0,
+      ...(r.error ? { error: r.error } : {}),
+    })),
+  };
+}

@@ -1,0 +1,6 @@
+export { canonicalJson } from "./canonical.js";
+export { type ChangeAction, diffManifests, type EnvironmentDiff, type ObjectChange } from "./diff.js";
+export { formatImageChange, type ImageChange, imageChanges } from "./images.js";
+export { type ObjectPair, pairObjects } from "./pair.js";
+export { unifiedDiff } from "./unified.js";
+export { toYaml } from "./yaml-text.js";

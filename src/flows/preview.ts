@@ -1,0 +1,106 @@
+import type { Config, Environment } from "../config/index.js";
+import { diffManifests } from "../diff/index.js";
+import { ConfigError, errorMessage, UsageError } from "../errors.js";
+import type { Manifest } from "../manifests/index.js";
+import { PathMissingError, type RenderOptions, renderEnvironment } from "../render/index.js";
+import type { EnvironmentReport } from "../report/index.js";
+import { readTreeConfig } from "./tree-config.js";
+
+/** Two checked-out trees of one repository and how to read them. */
+export interface PreviewInput {
+  /** Absolute path of the base tree (what is merged now). */
+  baseRoot: string;
+  /** Absolute path of the head tree (what the change proposes). */
+  headRoot: string;
+  /** A config to use for both sides instead of each tree's `.github/capstan.yml`. */
+  config?: Config;
+  /** Environment names to preview; all of the head config's when empty. */
+  environments: readonly string[];
+  render: RenderOptions;
+}
+
+/**
+ * Previews what merging head into base changes, environment by environment.
+ *
+ * 1. Read the config at head (or the given one); that decides which environments exist.
+ * 2. Read the config at base, so the base side renders as it is deployed today. An environment new in
+ *    the head has nothing at its base.
+ * 3. Render both sides of each environment with the real renderer, in parallel.
+ * 4. Diff object by object (normalized, Secrets masked).
+ *
+ * A render failure is reported for its environment and does not stop the others.
+ *
+ * @throws ConfigError when the head has no valid config; UsageError for an unknown environment name
+ */
+export async function previewEnvironments(input: PreviewInput): Promise<EnvironmentReport[]> {
+  const headConfig = input.config ?? (await readTreeConfig(input.headRoot));
+  if (!headConfig) {
+    throw new ConfigError(".github/capstan.yml", [
+      { line: 1, path: "", message: "does not exist at head; add one or pass --config" },
+    ]);
+  }
+  const notices: string[] = [];
+  let baseConfig = input.config;
+  if (!baseConfig) {
+    try {
+      baseConfig = await readTreeConfig(input.baseRoot);
+    } catch (err) {
+      notices.push(`the base's config is invalid, so the base is rendered with the head's settings: ${errorMessage(err)}`);
+      baseConfig = headConfig;
+    }
+  }
+  const selected = selectEnvironments(headConfig, input.environments);
+  const reports: EnvironmentReport[] = [];
+  for (const env of selected) {
+    const baseEnv = baseConfig?.environments.find((e) => e.name === env.name);
+    reports.push(await previewOne(input, env, baseEnv, notices));
+  }
+  return reports;
+}
+
+function selectEnvironments(config: Config, names: readonly string[]): Environment[] {
+  if (names.length === 0) return config.environments;
+  return names.map((name) => {
+    const env = config.environments.find((e) => e.name === name);
+    if (!env) {
+      const known = config.environments.map((e) => e.name).join(", ");
+      throw new UsageError(`no environment named "${name}" in the config (it has: ${known})`);
+    }
+    return env;
+  });
+}
+
+async function previewOne(
+  input: PreviewInput,
+  env: Environment,
+  baseEnv: Environment | undefined,
+  notices: readonly string[],
+): Promise<EnvironmentReport> {
+  const [base, head] = await Promise.allSettled([
+    baseEnv ? renderSide(input.baseRoot, baseEnv, input.render, true) : Promise.resolve(undefined),
+    renderSide(input.headRoot, env, input.render, false),
+  ]);
+  const report: EnvironmentReport = { name: env.name, notices: [...notices] };
+  if (head.status === "rejected" || base.status === "rejected") {
+    const errors = [];
+    if (base.status === "rejected") errors.push(`at base: ${errorMessage(base.reason)}`);
+    if (head.status === "rejected") errors.push(`at head: ${errorMessage(head.reason)}`);
+    report.error = errors.join("\n");
+    if (head.status === "fulfilled") report.renderer = head.value?.renderer;
+    return report;
+  }
+  report.renderer = head.value?.renderer;
+  report.notices.push(...(head.value?.notices ?? []));
+  report.diff = diffManifests(base.value?.manifests ?? [], head.value?.manifests ?? []);
+  return report;
+}
+
+async function renderSide(root: string, env: Environment, options: RenderOptions, isBase: boolean) {
+  try {
+    return await renderEnvironment(root, env, options);
+  } catch (err) {
+    // An environment added by this change has no path at its base yet: everything is new.
+    if (isBase && err instanceof PathMissingError) return { renderer: undefined, manifests: [] as Manifest[], notices: [] };
+    throw err;
+  }
+}

@@ -1,0 +1,9 @@
+export { code, escapeHtml, fenced } from "./markdown-text.js";
+export {
+  defaultReportOptions,
+  type EnvironmentReport,
+  type ReportInput,
+  type ReportOptions,
+  renderReport,
+} from "./report.js";
+export { type SplitOptions, splitParts, truncateBlock } from "./split.js";

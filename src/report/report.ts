@@ -1,0 +1,109 @@
+import type { ChangeAction, EnvironmentDiff, ObjectChange } from "../diff/index.js";
+import { formatImageChange } from "../diff/index.js";
+import { formatRef } from "../manifests/index.js";
+import { code, escapeHtml, fenced } from "./markdown-text.js";
+import { splitParts } from "./split.js";
+
+/** One environment's result, as the report shows it. */
+export interface EnvironmentReport {
+  name: string;
+  /** The renderer that ran, when one did. */
+  renderer?: string;
+  /** The diff, absent when rendering failed. */
+  diff?: EnvironmentDiff;
+  /** Why the environment could not be previewed (render or config error); Secret-free by construction. */
+  error?: string;
+  notices: string[];
+}
+
+/** Everything a report is built from. */
+export interface ReportInput {
+  environments: EnvironmentReport[];
+  /** A line under the title, e.g. the compared revisions or a fork warning. */
+  subtitle?: string;
+}
+
+/** Options for {@link renderReport}. */
+export interface ReportOptions {
+  /** Most characters per part; GitHub refuses comments over 65,536. */
+  budget: number;
+  /** Prepended to every part, e.g. the sticky comment's hidden marker. */
+  prefix: string;
+}
+
+/** Defaults for {@link ReportOptions}. */
+export function defaultReportOptions(): ReportOptions {
+  return { budget: 65_536, prefix: "" };
+}
+
+const SYMBOL: Record<ChangeAction, string> = { added: "+", changed: "~", removed: "−" };
+const TITLE = "### Capstan preview";
+
+/**
+ * Renders the markdown a reviewer reads: a summary table of every environment, then per environment the
+ * image changes, the notices and a collapsible diff per object. The result is split into numbered parts
+ * that each fit the budget; the summary always opens the first part.
+ */
+export function renderReport(input: ReportInput, options: ReportOptions = defaultReportOptions()): string[] {
+  const blocks = [summary(input), ...input.environments.flatMap(environmentBlocks)];
+  return splitParts(blocks, {
+    budget: options.budget,
+    header: (i, n) => `${options.prefix}${TITLE}${n > 1 ? ` (part ${i} of ${n})` : ""}`,
+    continued: (i, n) =>
+      `> 📄 This report continues in part ${i + 1} of ${n}${i === 1 ? ", in the next comment" : ""}.`,
+  }).map((part) => part.trimEnd());
+}
+
+function summary(input: ReportInput): string {
+  const lines: string[] = [];
+  if (input.subtitle) lines.push(input.subtitle, "");
+  if (input.environments.length === 0) {
+    lines.push("No environment is affected by this change.");
+    return lines.join("\n");
+  }
+  lines.push("| Environment | Renderer | Added | Changed | Removed | Unchanged | Policy |");
+  lines.push("|---|---|--:|--:|--:|--:|---|");
+  for (const env of input.environments) {
+    const renderer = env.renderer ?? "—";
+    if (!env.diff) {
+      lines.push(`| ${code(env.name)} | ${renderer} | ⚠️ not rendered: see below | | | | — |`);
+      continue;
+    }
+    const count = (action: ChangeAction) => env.diff!.changes.filter((c) => c.action === action).length;
+    lines.push(
+      `| ${code(env.name)} | ${renderer} | +${count("added")} | ~${count("changed")} | −${count("removed")} | ${env.diff.unchanged} | — |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function environmentBlocks(env: EnvironmentReport): string[] {
+  const head = [`#### ${code(env.name)}`];
+  if (env.error) head.push("", `❌ **Could not render this environment.**`, "", fenced(env.error));
+  const images = env.diff?.changes.flatMap((c) => c.images.map((i) => `- ${formatRef(c.ref)} (${i.container}): ${code(formatImageChange(i))}`));
+  if (images && images.length > 0) head.push("", "**Images**", "", ...images);
+  if (env.diff && env.diff.changes.length === 0) head.push("", "No changes.");
+  if (env.notices.length > 0) {
+    head.push(
+      "",
+      `<details><summary>${env.notices.length} notice${env.notices.length === 1 ? "" : "s"}</summary>`,
+      "",
+      ...env.notices.map((n) => `- ${code(n)}`),
+      "",
+      "</details>",
+    );
+  }
+  return [head.join("\n"), ...(env.diff?.changes.map(changeBlock) ?? [])];
+}
+
+function changeBlock(change: ObjectChange): string {
+  const title = `${SYMBOL[change.action]} ${formatRef(change.ref)}`;
+  const where = `${change.source.file}:${change.source.line}`;
+  return [
+    `<details><summary><code>${escapeHtml(title)}</code> ${change.action} · ${escapeHtml(where)}</summary>`,
+    "",
+    fenced(change.diff, "diff"),
+    "",
+    "</details>",
+  ].join("\n");
+}
