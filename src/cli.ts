@@ -11,7 +11,9 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${USAGE[command.topic ?? "main"] ?? USAGE.main}\n`);
       return 0;
     case "version": {
-      const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+      const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+        version: string;
+      };
       process.stdout.write(`capstan ${pkg.version}\n`);
       return 0;
     }
@@ -36,7 +38,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`capstan: ${err.message}\n`);
       process.exitCode = 1;
     } else {
-      process.stderr.write(`capstan: internal error, please report it: ${(err as Error)?.stack ?? String(err)}\n`);
+      process.stderr.write(
+        `capstan: internal error, please report it: ${(err as Error)?.stack ?? String(err)}\n`,
+      );
       process.exitCode = 1;
     }
   },

@@ -3,7 +3,10 @@ import type { DiffOptions } from "../commands/diff.js";
 import { UsageError } from "../errors.js";
 
 /** A parsed command line: which command, with which options. */
-export type Command = { name: "help"; topic?: string } | { name: "version" } | { name: "diff"; options: DiffOptions };
+export type Command =
+  | { name: "help"; topic?: string }
+  | { name: "version" }
+  | { name: "diff"; options: DiffOptions };
 
 /** The usage text of `capstan` and each command. */
 export const USAGE: Record<string, string> = {
@@ -64,18 +67,23 @@ function parseDiff(args: readonly string[]): DiffOptions {
     format: { type: "string", default: "markdown" },
   });
   const format = values.format;
-  if (format !== "markdown" && format !== "json") throw new UsageError(`--format must be markdown or json (got "${format}")`);
+  if (format !== "markdown" && format !== "json")
+    throw new UsageError(`--format must be markdown or json (got "${format}")`);
   const usingRepo = values.repo !== undefined || values.base !== undefined || values.head !== undefined;
   const usingDirs = values["base-dir"] !== undefined || values["head-dir"] !== undefined;
   if (usingRepo === usingDirs) {
-    throw new UsageError(`give either --repo DIR --base REF --head REF, or --base-dir A --head-dir B\n\n${USAGE.diff}`);
+    throw new UsageError(
+      `give either --repo DIR --base REF --head REF, or --base-dir A --head-dir B\n\n${USAGE.diff}`,
+    );
   }
   const options: DiffOptions = { environments: values.env ?? [], format, config: values.config };
   if (usingRepo) {
-    if (!values.repo || !values.base || !values.head) throw new UsageError("--repo, --base and --head go together");
+    if (!values.repo || !values.base || !values.head)
+      throw new UsageError("--repo, --base and --head go together");
     options.repo = { dir: values.repo, base: values.base, head: values.head };
   } else {
-    if (!values["base-dir"] || !values["head-dir"]) throw new UsageError("--base-dir and --head-dir go together");
+    if (!values["base-dir"] || !values["head-dir"])
+      throw new UsageError("--base-dir and --head-dir go together");
     options.dirs = { base: values["base-dir"], head: values["head-dir"] };
   }
   return options;

@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type Config, parseConfig } from "../config/index.js";
+import { ConfigError } from "../errors.js";
 import { previewEnvironments } from "../flows/preview.js";
 import { extractRef, type Tree } from "../local/git-tree.js";
 import { defaultRenderOptions } from "../render/index.js";
 import { type EnvironmentReport, renderReport } from "../report/index.js";
-import { ConfigError } from "../errors.js";
 
 /** Options of `capstan diff`, after argv parsing. */
 export interface DiffOptions {
@@ -23,7 +23,13 @@ export interface DiffOptions {
 export interface DiffJson {
   environments: Array<{
     name: string;
-    changes: Array<{ action: string; apiVersion: string; kind: string; namespace: string | null; name: string }>;
+    changes: Array<{
+      action: string;
+      apiVersion: string;
+      kind: string;
+      namespace: string | null;
+      name: string;
+    }>;
     unchanged: number;
     /** Present when the environment could not be rendered. */
     error?: string;
@@ -62,7 +68,9 @@ export async function diff(options: DiffOptions): Promise<{ output: string; exit
     });
     const exitCode = reports.some((r) => r.error) ? 1 : 0;
     const output =
-      options.format === "json" ? `${JSON.stringify(toJson(reports), null, 2)}\n` : `${renderReport({ environments: reports, subtitle }).join("\n\n---\n\n")}\n`;
+      options.format === "json"
+        ? `${JSON.stringify(toJson(reports), null, 2)}\n`
+        : `${renderReport({ environments: reports, subtitle }).join("\n\n---\n\n")}\n`;
     return { output, exitCode };
   } finally {
     await Promise.all(trees.map((t) => t.dispose()));
@@ -74,7 +82,9 @@ async function readConfigFile(path: string): Promise<Config> {
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    throw new ConfigError(path, [{ line: 1, path: "", message: `cannot be read (${(err as NodeJS.ErrnoException).code})` }]);
+    throw new ConfigError(path, [
+      { line: 1, path: "", message: `cannot be read (${(err as NodeJS.ErrnoException).code})` },
+    ]);
   }
   return parseConfig(text, path);
 }

@@ -1,3 +1,4 @@
+export { configJsonSchema, configJsonSchemaText } from "./json-schema.js";
 export { CONFIG_PATH, formatPath, MAX_CONFIG_BYTES, parseConfig } from "./load.js";
 export { repoPath } from "./paths.js";
 export {

@@ -1,4 +1,4 @@
-import { isMap, LineCounter, parseDocument, type Document } from "yaml";
+import { type Document, isMap, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { ConfigError, type ConfigProblem } from "../errors.js";
 import { type Config, configSchema } from "./schema.js";
@@ -19,7 +19,9 @@ export const MAX_CONFIG_BYTES = 256 * 1024;
  */
 export function parseConfig(text: string, file = CONFIG_PATH): Config {
   if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
-    throw new ConfigError(file, [{ line: 1, path: "", message: `is larger than ${MAX_CONFIG_BYTES / 1024} KiB` }]);
+    throw new ConfigError(file, [
+      { line: 1, path: "", message: `is larger than ${MAX_CONFIG_BYTES / 1024} KiB` },
+    ]);
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -37,7 +39,9 @@ export function parseConfig(text: string, file = CONFIG_PATH): Config {
   try {
     data = doc.toJS({ maxAliasCount: 50 });
   } catch (err) {
-    throw new ConfigError(file, [{ line: 1, path: "", message: `cannot be read: ${(err as Error).message}` }]);
+    throw new ConfigError(file, [
+      { line: 1, path: "", message: `cannot be read: ${(err as Error).message}` },
+    ]);
   }
   if (data === null || data === undefined) {
     throw new ConfigError(file, [{ line: 1, path: "", message: "is empty; it needs an environments list" }]);
@@ -45,8 +49,13 @@ export function parseConfig(text: string, file = CONFIG_PATH): Config {
   const parsed = configSchema.safeParse(data);
   const locate = (path: ReadonlyArray<PropertyKey>) => lineOf(doc, lines, path);
   if (!parsed.success) {
-    const problems = parsed.error.issues.flatMap((issue) => describeIssue(issue, locate, valueAt(data, issue.path)));
-    throw new ConfigError(file, problems.sort((a, b) => a.line - b.line));
+    const problems = parsed.error.issues.flatMap((issue) =>
+      describeIssue(issue, locate, valueAt(data, issue.path)),
+    );
+    throw new ConfigError(
+      file,
+      problems.sort((a, b) => a.line - b.line),
+    );
   }
   const semantic = validateConfig(parsed.data);
   if (semantic.length > 0) {
@@ -76,7 +85,10 @@ function describeIssue(
         {
           line: locate(path),
           path: formatPath(path),
-          message: issue.input === undefined ? "is required" : `must be ${article(issue.expected)}`,
+          message:
+            value === undefined
+              ? "is required"
+              : `must be ${article(issue.expected)} (got ${JSON.stringify(value)}${typeof value === "number" && issue.expected === "string" ? "; quote it" : ""})`,
         },
       ];
     case "invalid_value":
@@ -96,13 +108,18 @@ function describeIssue(
 function suggest(key: string, issue: z.core.$ZodIssueUnrecognizedKeys): string {
   const known = knownKeys(issue.path);
   const match = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
-  return match ? `; did you mean "${match}"?` : known.length > 0 ? `; known keys are ${known.join(", ")}` : "";
+  return match
+    ? `; did you mean "${match}"?`
+    : known.length > 0
+      ? `; known keys are ${known.join(", ")}`
+      : "";
 }
 
 function knownKeys(path: ReadonlyArray<PropertyKey>): string[] {
   const [top, , nested] = path;
   if (path.length === 0) return Object.keys(configSchema.shape);
-  if (top === "environments" && path.length === 2) return Object.keys(configSchema.shape.environments.element.shape);
+  if (top === "environments" && path.length === 2)
+    return Object.keys(configSchema.shape.environments.element.shape);
   if (top === "environments" && nested === "helm") {
     return Object.keys(configSchema.shape.environments.element.shape.helm.unwrap().shape);
   }
@@ -114,7 +131,8 @@ function knownKeys(path: ReadonlyArray<PropertyKey>): string[] {
 
 function valueAt(data: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   let node = data;
-  for (const key of path) node = node && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+  for (const key of path)
+    node = node && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[key] : undefined;
   return node;
 }
 

@@ -47,7 +47,10 @@ export const helmSchema = z
 export const revertSchema = z
   .strictObject({
     /** Open a revert PR when health fails after a deploy. */
-    enabled: z.boolean().default(true).meta({ description: "Open a revert PR when health fails after a deploy." }),
+    enabled: z
+      .boolean()
+      .default(true)
+      .meta({ description: "Open a revert PR when health fails after a deploy." }),
     /** Enable auto-merge on the revert PR (the repository must allow auto-merge). */
     autoMerge: z.boolean().default(false).meta({ description: "Enable auto-merge on the revert PR." }),
   })
@@ -63,10 +66,9 @@ export const environmentSchema = z
       .max(63)
       .meta({ description: "Unique environment name (lowercase DNS label)." }),
     /** Directory holding the environment's manifests, kustomization or chart, relative to the repository root. */
-    path: z
-      .string()
-      .min(1)
-      .meta({ description: "Directory of the manifests, kustomization or chart, relative to the repository root." }),
+    path: z.string().min(1).meta({
+      description: "Directory of the manifests, kustomization or chart, relative to the repository root.",
+    }),
     /**
      * How the path is rendered:
      * - `auto`: kustomize if the path holds a kustomization, helm if it holds a Chart.yaml, plain otherwise;
@@ -74,10 +76,9 @@ export const environmentSchema = z
      * - `kustomize`: `kustomize build`;
      * - `helm`: `helm template`.
      */
-    renderer: z
-      .enum(["auto", "plain", "kustomize", "helm"])
-      .default("auto")
-      .meta({ description: "auto | plain | kustomize | helm. auto detects kustomization.yaml or Chart.yaml." }),
+    renderer: z.enum(["auto", "plain", "kustomize", "helm"]).default("auto").meta({
+      description: "auto | plain | kustomize | helm. auto detects kustomization.yaml or Chart.yaml.",
+    }),
     /** Settings for `renderer: helm` (or `auto` resolving to helm). */
     helm: helmSchema.prefault({}),
     /**

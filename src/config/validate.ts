@@ -1,5 +1,5 @@
-import type { Config } from "./schema.js";
 import { repoPath } from "./paths.js";
+import type { Config } from "./schema.js";
 
 /** A semantic problem of a config that parsed against the schema, located by its key path. */
 export interface SemanticProblem {
@@ -39,7 +39,10 @@ export function validateConfig(config: Config): SemanticProblem[] {
         });
       }
     });
-    const helmSet = env.helm.releaseName !== undefined || env.helm.namespace !== undefined || env.helm.valuesFiles.length > 0;
+    const helmSet =
+      env.helm.releaseName !== undefined ||
+      env.helm.namespace !== undefined ||
+      env.helm.valuesFiles.length > 0;
     if (helmSet && env.renderer !== "helm" && env.renderer !== "auto") {
       problems.push({
         path: ["environments", i, "helm"],

@@ -1,5 +1,12 @@
 import type { SourcePosition } from "../errors.js";
-import { compareRefs, type KubeObject, type Manifest, maskSecretPair, normalize, type ObjectRef } from "../manifests/index.js";
+import {
+  compareRefs,
+  type KubeObject,
+  type Manifest,
+  maskSecretPair,
+  normalize,
+  type ObjectRef,
+} from "../manifests/index.js";
 import { canonicalJson } from "./canonical.js";
 import { type ImageChange, imageChanges } from "./images.js";
 import { pairObjects } from "./pair.js";

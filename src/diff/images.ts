@@ -1,5 +1,5 @@
-import { containersOf, podSpecOf } from "../manifests/index.js";
 import type { KubeObject } from "../manifests/index.js";
+import { containersOf, podSpecOf } from "../manifests/index.js";
 
 /** A container whose image differs between base and head. */
 export interface ImageChange {

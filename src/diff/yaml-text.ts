@@ -2,7 +2,18 @@ import yaml from "js-yaml";
 
 // Keys a reviewer looks for first, in the order kubectl and most repositories write them; every other
 // key follows alphabetically, so the same object always prints the same way.
-const FIRST = ["apiVersion", "kind", "metadata", "name", "namespace", "labels", "annotations", "type", "spec", "data"];
+const FIRST = [
+  "apiVersion",
+  "kind",
+  "metadata",
+  "name",
+  "namespace",
+  "labels",
+  "annotations",
+  "type",
+  "spec",
+  "data",
+];
 const RANK = new Map(FIRST.map((key, i) => [key, i]));
 
 function compareKeys(a: string, b: string): number {

@@ -45,7 +45,9 @@ export async function previewEnvironments(input: PreviewInput): Promise<Environm
     try {
       baseConfig = await readTreeConfig(input.baseRoot);
     } catch (err) {
-      notices.push(`the base's config is invalid, so the base is rendered with the head's settings: ${errorMessage(err)}`);
+      notices.push(
+        `the base's config is invalid, so the base is rendered with the head's settings: ${errorMessage(err)}`,
+      );
       baseConfig = headConfig;
     }
   }
@@ -100,7 +102,8 @@ async function renderSide(root: string, env: Environment, options: RenderOptions
     return await renderEnvironment(root, env, options);
   } catch (err) {
     // An environment added by this change has no path at its base yet: everything is new.
-    if (isBase && err instanceof PathMissingError) return { renderer: undefined, manifests: [] as Manifest[], notices: [] };
+    if (isBase && err instanceof PathMissingError)
+      return { renderer: undefined, manifests: [] as Manifest[], notices: [] };
     throw err;
   }
 }

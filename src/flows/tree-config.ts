@@ -23,7 +23,9 @@ export async function readTreeConfig(root: string, file = CONFIG_PATH): Promise<
     throw new ConfigError(file, [{ line: 1, path: "", message: (err as Error).message }]);
   }
   if (size > MAX_CONFIG_BYTES) {
-    throw new ConfigError(file, [{ line: 1, path: "", message: `is larger than ${MAX_CONFIG_BYTES / 1024} KiB` }]);
+    throw new ConfigError(file, [
+      { line: 1, path: "", message: `is larger than ${MAX_CONFIG_BYTES / 1024} KiB` },
+    ]);
   }
   return parseConfig(await readFile(absolute, "utf8"), file);
 }

@@ -23,7 +23,15 @@ export interface Tree {
 export async function extractRef(repo: string, ref: string): Promise<Tree> {
   let sha: string;
   try {
-    const { stdout } = await run("git", ["-C", repo, "rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+    const { stdout } = await run("git", [
+      "-C",
+      repo,
+      "rev-parse",
+      "--verify",
+      "--quiet",
+      "--end-of-options",
+      `${ref}^{commit}`,
+    ]);
     sha = stdout.trim();
   } catch {
     throw new UsageError(`"${ref}" is not a commit in ${repo}`);

@@ -29,8 +29,10 @@ export function maskSecretPair(
   const oldData = dataOf(before);
   const newData = dataOf(after);
   return [
-    before && maskWith(before, oldData, (key, value) => (key in newData && newData[key] !== value ? "before" : "")),
-    after && maskWith(after, newData, (key, value) => (key in oldData && oldData[key] !== value ? "after" : "")),
+    before &&
+      maskWith(before, oldData, (key, value) => (key in newData && newData[key] !== value ? "before" : "")),
+    after &&
+      maskWith(after, newData, (key, value) => (key in oldData && oldData[key] !== value ? "after" : "")),
   ];
 }
 
@@ -41,7 +43,10 @@ export function maskSecret(object: KubeObject): KubeObject {
 
 function dataOf(object: KubeObject | undefined): Record<string, unknown> {
   if (!isSecret(object)) return {};
-  return { ...(isRecord(object!.data) ? object!.data : {}), ...(isRecord(object!.stringData) ? object!.stringData : {}) };
+  return {
+    ...(isRecord(object!.data) ? object!.data : {}),
+    ...(isRecord(object!.stringData) ? object!.stringData : {}),
+  };
 }
 
 function maskWith(

@@ -1,12 +1,12 @@
 import { ManifestError } from "../errors.js";
 import { formatRef, groupOf, refKey } from "./ref.js";
 import { clusterScopedCustomKinds, isClusterScoped } from "./scope.js";
-import type { Manifest, ParsedDocument } from "./types.js";
+import type { KubeObject, Manifest, ParsedDocument } from "./types.js";
 
 /**
  * Gives each document its identity and returns the environment's objects. A namespaced object without
- * a namespace takes `defaultNamespace`; a cluster-scoped object loses any namespace it was given, as
- * the apiserver would ignore it.
+ * a namespace takes `defaultNamespace` (written into a copy of its metadata); a cluster-scoped object
+ * loses any namespace it was given, as the apiserver would ignore it.
  *
  * @throws ManifestError when two documents have the same identity, naming both places.
  */
@@ -19,7 +19,7 @@ export function buildObjectSet(documents: readonly ParsedDocument[], defaultName
     const namespace = clusterScoped ? null : object.metadata.namespace || defaultNamespace;
     const manifest: Manifest = {
       ref: { group, kind: object.kind, namespace, name: object.metadata.name },
-      object,
+      object: withNamespace(object, namespace),
       source,
     };
     const key = refKey(manifest.ref);
@@ -34,4 +34,11 @@ export function buildObjectSet(documents: readonly ParsedDocument[], defaultName
     seen.set(key, manifest);
   }
   return [...seen.values()];
+}
+
+// The object as it will be applied: its namespace written out, or removed for cluster-scoped kinds.
+function withNamespace(object: KubeObject, namespace: string | null): KubeObject {
+  if ((object.metadata.namespace ?? null) === namespace) return object;
+  const { namespace: _dropped, ...metadata } = object.metadata;
+  return { ...object, metadata: namespace === null ? metadata : { ...metadata, namespace } };
 }

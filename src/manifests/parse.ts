@@ -25,7 +25,7 @@ export interface ParseResult {
 // YAML 1.2 core (timestamps stay strings, as the apiserver reads them) plus `<<` merge keys.
 // (@types/js-yaml does not declare the `types` export that js-yaml 4 has.)
 const { merge } = (yaml as unknown as { types: { merge: yaml.Type } }).types;
-const SCHEMA = yaml.CORE_SCHEMA.extend([merge]);
+const SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [merge] });
 
 // A document marker is `---` at the start of a line followed by whitespace or the end of the line.
 // YAML forbids it inside block scalars, so splitting on it is exact and lets each document keep its line.
@@ -88,7 +88,8 @@ function firstContentLine(text: string, firstLine: number): number {
   const lines = text.split("\n", 200);
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!.trim();
-    if (l !== "" && !l.startsWith("#") && !DOCUMENT_MARKER.test(l) && !l.startsWith("%")) return firstLine + i;
+    if (l !== "" && !l.startsWith("#") && !DOCUMENT_MARKER.test(l) && !l.startsWith("%"))
+      return firstLine + i;
   }
   return firstLine;
 }
@@ -119,7 +120,9 @@ function checkExpansion(root: unknown, limit: number, at: SourcePosition): void 
 
 function collect(value: unknown, source: SourcePosition, into: ParseResult): void {
   if (!isRecord(value) || (!("apiVersion" in value) && !("kind" in value))) {
-    into.notices.push(`${source.file}:${source.line}: not a Kubernetes object (no apiVersion and kind); ignored`);
+    into.notices.push(
+      `${source.file}:${source.line}: not a Kubernetes object (no apiVersion and kind); ignored`,
+    );
     return;
   }
   const { apiVersion, kind } = value;
@@ -135,7 +138,8 @@ function collect(value: unknown, source: SourcePosition, into: ParseResult): voi
   const metadata = value.metadata;
   if (!isRecord(metadata)) throw new ManifestError(`${kind} has no metadata`, source);
   if (typeof metadata.name !== "string" || metadata.name === "") {
-    const hint = typeof metadata.generateName === "string" ? " (generateName is not supported in GitOps)" : "";
+    const hint =
+      typeof metadata.generateName === "string" ? " (generateName is not supported in GitOps)" : "";
     throw new ManifestError(`${kind} has no metadata.name${hint}`, source);
   }
   if (metadata.namespace !== undefined && typeof metadata.namespace !== "string") {

@@ -39,7 +39,11 @@ const CLUSTER_SCOPED = new Set([
 ]);
 
 /** Whether `group/kind` is cluster-scoped, given the custom kinds the render itself declares. */
-export function isClusterScoped(group: string, kind: string, customClusterKinds: ReadonlySet<string>): boolean {
+export function isClusterScoped(
+  group: string,
+  kind: string,
+  customClusterKinds: ReadonlySet<string>,
+): boolean {
   const key = `${group}/${kind}`;
   return CLUSTER_SCOPED.has(key) || customClusterKinds.has(key);
 }

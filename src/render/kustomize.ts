@@ -66,7 +66,9 @@ async function preflight(root: string, dir: string, limits: RenderLimits, seen: 
   }
   if (!isRecord(doc)) return;
   if (doc.helmCharts !== undefined || doc.helmChartInflationGenerator !== undefined) {
-    throw new RenderError(`${where}: helmCharts needs kustomize --enable-helm, which Capstan does not allow; use renderer: helm`);
+    throw new RenderError(
+      `${where}: helmCharts needs kustomize --enable-helm, which Capstan does not allow; use renderer: helm`,
+    );
   }
   for (const field of ["generators", "transformers", "validators"]) {
     for (const entry of listOf(doc[field])) {
@@ -81,7 +83,9 @@ async function preflight(root: string, dir: string, limits: RenderLimits, seen: 
     for (const entry of listOf(doc[field])) {
       if (typeof entry !== "string") continue;
       if (isRemoteReference(entry)) {
-        throw new RenderError(`${where}: ${field} entry "${entry}" is remote; Capstan renders only what is in the repository`);
+        throw new RenderError(
+          `${where}: ${field} entry "${entry}" is remote; Capstan renders only what is in the repository`,
+        );
       }
       const target = join(dir, entry);
       let isDir = false;

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { ManifestError } from "../errors.js";
-import { type ParseOptions, type ParsedDocument, parseDocuments } from "../manifests/index.js";
+import { type ParsedDocument, type ParseOptions, parseDocuments } from "../manifests/index.js";
 import { formatBytes, type RenderLimits } from "./limits.js";
 import { walkTree } from "./tree.js";
 
@@ -37,7 +37,9 @@ export async function renderPlain(
     const parsed = parseDocuments(await readFile(file.absolute, "utf8"), file.path, parse);
     for (const doc of parsed.documents) {
       if (doc.object.apiVersion.startsWith("kustomize.config.k8s.io/")) {
-        result.notices.push(`${file.path}: a kustomization in a plain directory; ignored (use renderer: kustomize)`);
+        result.notices.push(
+          `${file.path}: a kustomization in a plain directory; ignored (use renderer: kustomize)`,
+        );
       } else {
         result.documents.push(doc);
       }

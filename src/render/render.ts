@@ -1,6 +1,5 @@
 import { stat } from "node:fs/promises";
-import { join } from "node:path";
-import { posix } from "node:path";
+import { join, posix } from "node:path";
 import { repoPath } from "../config/paths.js";
 import type { Environment } from "../config/schema.js";
 import { RenderError } from "../errors.js";
@@ -12,7 +11,7 @@ import {
   type ParseOptions,
   parseDocuments,
 } from "../manifests/index.js";
-import { renderHelm, isChart } from "./helm.js";
+import { isChart, renderHelm } from "./helm.js";
 import { findKustomization, renderKustomize } from "./kustomize.js";
 import { defaultRenderLimits, type RenderLimits } from "./limits.js";
 import { renderPlain } from "./plain.js";
@@ -124,7 +123,8 @@ function parseHelmOutput(output: string, chartPath: string, parse: ParseOptions)
     result.documents.push(...parsed.documents);
     result.notices.push(...parsed.notices);
   };
-  if (sections[0]!.trim() !== "---" && sections[0]!.trim() !== "") append(sections[0]!, `${chartPath} (helm template)`);
+  if (sections[0]!.trim() !== "---" && sections[0]!.trim() !== "")
+    append(sections[0]!, `${chartPath} (helm template)`);
   for (let i = 1; i < sections.length; i += 2) {
     const source = sections[i]!.trim();
     const inChart = source.slice(source.indexOf("/") + 1);

@@ -33,14 +33,18 @@ export function findTool(tool: Tool, env: NodeJS.ProcessEnv = process.env): stri
   const override = env[OVERRIDES[tool]];
   if (override) {
     if (!isAbsolute(override) || !isExecutable(override)) {
-      throw new RenderError(`${OVERRIDES[tool]}=${override} is not an executable file (an absolute path is needed)`);
+      throw new RenderError(
+        `${OVERRIDES[tool]}=${override} is not an executable file (an absolute path is needed)`,
+      );
     }
     return override;
   }
   for (const dir of (env.PATH ?? "").split(delimiter)) {
     if (dir && isExecutable(join(dir, tool))) return join(dir, tool);
   }
-  throw new RenderError(`${tool} was not found on PATH; install it (npm run tools) or set ${OVERRIDES[tool]}`);
+  throw new RenderError(
+    `${tool} was not found on PATH; install it (npm run tools) or set ${OVERRIDES[tool]}`,
+  );
 }
 
 function isExecutable(path: string): boolean {

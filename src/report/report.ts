@@ -80,7 +80,9 @@ function summary(input: ReportInput): string {
 function environmentBlocks(env: EnvironmentReport): string[] {
   const head = [`#### ${code(env.name)}`];
   if (env.error) head.push("", `❌ **Could not render this environment.**`, "", fenced(env.error));
-  const images = env.diff?.changes.flatMap((c) => c.images.map((i) => `- ${formatRef(c.ref)} (${i.container}): ${code(formatImageChange(i))}`));
+  const images = env.diff?.changes.flatMap((c) =>
+    c.images.map((i) => `- ${formatRef(c.ref)} (${i.container}): ${code(formatImageChange(i))}`),
+  );
   if (images && images.length > 0) head.push("", "**Images**", "", ...images);
   if (env.diff && env.diff.changes.length === 0) head.push("", "No changes.");
   if (env.notices.length > 0) {

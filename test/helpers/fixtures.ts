@@ -1,0 +1,76 @@
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Config, parseConfig } from "../../src/config/index.js";
+
+/** The repository root. */
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** Sample repositories under fixtures/repos, each with a base and a head tree. */
+export type FixtureRepo = "shop";
+
+/** Hostile inputs under fixtures/hostile, each a small repository with one environment named `bad`. */
+export type HostileCase =
+  | "malformed-yaml"
+  | "alias-bomb"
+  | "duplicate-object"
+  | "symlink-escape"
+  | "kustomize-remote-base"
+  | "kustomize-exec-plugin"
+  | "helm-fails"
+  | "unknown-renderer"
+  | "path-escape"
+  | "invalid-config";
+
+/** Absolute path of one side of a sample repository. */
+export function fixtureRepo(name: FixtureRepo, side: "base" | "head"): string {
+  return join(ROOT, "fixtures/repos", name, side);
+}
+
+/** Absolute path of a hostile fixture. */
+export function hostile(name: HostileCase): string {
+  return join(ROOT, "fixtures/hostile", name);
+}
+
+/** The parsed `.github/capstan.yml` of a tree. */
+export function treeConfig(root: string): Config {
+  return parseConfig(readFileSync(join(root, ".github/capstan.yml"), "utf8"));
+}
+
+/** A temporary directory removed by the returned function. */
+export function tempDir(prefix = "capstan-test-"): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A git repository with the base tree committed on `main` and the head tree on `feature`, as a PR
+ * would have them.
+ */
+export function gitRepoFrom(name: FixtureRepo): { dir: string; remove: () => void } {
+  const repo = tempDir("capstan-repo-");
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-C", repo.dir, ...args], {
+      stdio: "pipe",
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: "t",
+        GIT_AUTHOR_EMAIL: "t@example.com",
+        GIT_COMMITTER_NAME: "t",
+        GIT_COMMITTER_EMAIL: "t@example.com",
+      },
+    });
+  git("init", "-q", "-b", "main");
+  cpSync(fixtureRepo(name, "base"), repo.dir, { recursive: true });
+  git("add", "-A");
+  git("commit", "-q", "-m", "base");
+  git("checkout", "-q", "-b", "feature");
+  git("rm", "-q", "-r", ".");
+  cpSync(fixtureRepo(name, "head"), repo.dir, { recursive: true });
+  git("add", "-A");
+  git("commit", "-q", "-m", "head");
+  git("checkout", "-q", "main");
+  return repo;
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { type KubeObject, maskSecret, maskSecretPair, normalize } from "../../src/manifests/index.js";
+
+const secret = (data: Record<string, string>, stringData?: Record<string, string>): KubeObject =>
+  ({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "s" },
+    data,
+    ...(stringData ? { stringData } : {}),
+  }) as KubeObject;
+
+describe("maskSecretPair", () => {
+  it.each<[string, KubeObject | undefined, KubeObject | undefined, unknown, unknown]>([
+    ["an unchanged key reads ***", secret({ a: "MQ==" }), secret({ a: "MQ==" }), { a: "***" }, { a: "***" }],
+    [
+      "a changed key reads *** (before) and *** (after)",
+      secret({ a: "MQ==" }),
+      secret({ a: "Mg==" }),
+      { a: "*** (before)" },
+      { a: "*** (after)" },
+    ],
+    ["an added key reads ***", secret({}), secret({ b: "Mg==" }), {}, { b: "***" }],
+    ["a removed key reads ***", secret({ b: "Mg==" }), secret({}), { b: "***" }, {}],
+    ["an added Secret is masked whole", undefined, secret({ a: "MQ==" }), undefined, { a: "***" }],
+    ["a removed Secret is masked whole", secret({ a: "MQ==" }), undefined, { a: "***" }, undefined],
+  ])("%s", (_name, before, after, maskedBefore, maskedAfter) => {
+    const [b, a] = maskSecretPair(before, after);
+    expect(b?.data).toEqual(maskedBefore);
+    expect(a?.data).toEqual(maskedAfter);
+  });
+
+  it("sees a stringData change after normalization, without showing either value", () => {
+    const [b, a] = maskSecretPair(
+      normalize(secret({}, { token: "old-value" })),
+      normalize(secret({}, { token: "new-value" })),
+    );
+    expect(b!.data).toEqual({ token: "*** (before)" });
+    expect(a!.data).toEqual({ token: "*** (after)" });
+    expect(JSON.stringify([b, a])).not.toMatch(/old-value|new-value|b2xkLXZhbHVl|bmV3LXZhbHVl/);
+  });
+
+  it("masks stringData and the last-applied annotation of an unnormalized Secret", () => {
+    const s = secret({ a: "c2VjcmV0" }, { b: "plain-secret" });
+    s.metadata.annotations = {
+      "kubectl.kubernetes.io/last-applied-configuration": '{"data":{"a":"c2VjcmV0"}}',
+      team: "x",
+    };
+    const masked = maskSecret(s);
+    expect(masked.stringData).toEqual({ b: "***" });
+    expect(masked.metadata.annotations).toEqual({
+      "kubectl.kubernetes.io/last-applied-configuration": "***",
+      team: "x",
+    });
+    expect(JSON.stringify(masked)).not.toMatch(/c2VjcmV0|plain-secret/);
+  });
+
+  it("replaces a data field that is not a map", () => {
+    const s = { ...secret({}), data: "c2VjcmV0" } as unknown as KubeObject;
+    expect(maskSecret(s).data).toBe("***");
+  });
+
+  it("leaves other kinds alone", () => {
+    const cm = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "c" },
+      data: { a: "visible" },
+    } as KubeObject;
+    expect(maskSecretPair(cm, cm)).toEqual([cm, cm]);
+  });
+});

@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import { ManifestError } from "../../src/errors.js";
+import { parseDocuments } from "../../src/manifests/index.js";
+
+const cm = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`;
+
+describe("parseDocuments", () => {
+  it("keeps the file and the line of each document's first key", () => {
+    const text = `# leading comment\n${cm("a")}---\n# about b\n\n${cm("b")}--- \n${cm("c")}`;
+    const { documents } = parseDocuments(text, "app.yaml");
+    expect(documents.map((d) => [d.object.metadata.name, d.source])).toEqual([
+      ["a", { file: "app.yaml", line: 2 }],
+      ["b", { file: "app.yaml", line: 9 }],
+      ["c", { file: "app.yaml", line: 14 }],
+    ]);
+  });
+
+  it("does not split on --- inside a value", () => {
+    const text = `${cm("a")}data:\n  script: |\n    echo ---\n    echo '--- not a marker'\n`;
+    const { documents } = parseDocuments(text, "a.yaml");
+    expect(documents).toHaveLength(1);
+    expect((documents[0]!.object.data as Record<string, string>).script).toBe(
+      "echo ---\necho '--- not a marker'\n",
+    );
+  });
+
+  it("skips empty documents and explains documents that are not objects", () => {
+    const text = `---\n---\n${cm("a")}---\nreplicas: 3\n---\n- a list\n`;
+    const result = parseDocuments(text, "mixed.yaml");
+    expect(result.documents).toHaveLength(1);
+    expect(result.notices).toEqual([
+      "mixed.yaml:8: not a Kubernetes object (no apiVersion and kind); ignored",
+      "mixed.yaml:10: not a Kubernetes object (no apiVersion and kind); ignored",
+    ]);
+  });
+
+  it("flattens List kinds into their items", () => {
+    const text = `apiVersion: v1\nkind: List\nitems:\n- ${cm("a").replace(/\n(?=.)/g, "\n  ")}- ${cm("b").replace(/\n(?=.)/g, "\n  ")}`;
+    const { documents } = parseDocuments(text, "list.yaml");
+    expect(documents.map((d) => d.object.metadata.name)).toEqual(["a", "b"]);
+  });
+
+  it("reads JSON", () => {
+    const text = JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "web" } }, null, 2);
+    expect(parseDocuments(text, "ns.json").documents[0]!.object.metadata.name).toBe("web");
+  });
+
+  it("keeps timestamps and yes/no as strings, as the apiserver reads them", () => {
+    const text = `${cm("a")}data:\n  date: 2024-01-02\n  answer: yes\n  flag: true\n`;
+    const data = parseDocuments(text, "a.yaml").documents[0]!.object.data;
+    expect(data).toEqual({ date: "2024-01-02", answer: "yes", flag: true });
+  });
+
+  it("resolves merge keys", () => {
+    const text = `${cm("a")}data: &d\n  x: "1"\nextra:\n  <<: *d\n  y: "2"\n`;
+    expect(parseDocuments(text, "a.yaml").documents[0]!.object.extra).toEqual({ x: "1", y: "2" });
+  });
+
+  type Bad = { name: string; text: string; error: string };
+  const bad: Bad[] = [
+    {
+      name: "malformed YAML, at its line",
+      text: `${cm("a")}---\n${cm("b")}data:\n  a: b: c\n`,
+      error: "x.yaml:11: malformed YAML",
+    },
+    {
+      name: "a duplicate key",
+      text: `${cm("a")}metadata:\n  name: b\n`,
+      error: "x.yaml:5: malformed YAML: duplicated mapping key",
+    },
+    {
+      name: "an object without metadata",
+      text: "apiVersion: v1\nkind: ConfigMap\n",
+      error: "x.yaml:1: ConfigMap has no metadata",
+    },
+    {
+      name: "an object without a name",
+      text: "apiVersion: v1\nkind: Pod\nmetadata:\n  generateName: p-\n",
+      error: "Pod has no metadata.name (generateName is not supported",
+    },
+    {
+      name: "a kind that is not a string",
+      text: "apiVersion: v1\nkind: [a]\nmetadata: {name: a}\n",
+      error: "apiVersion and kind must both be non-empty strings",
+    },
+    {
+      name: "a namespace that is not a string",
+      text: "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: 3}\n",
+      error: "metadata.namespace that is not a string",
+    },
+    { name: "a List without items", text: "apiVersion: v1\nkind: List\n", error: "List has no items array" },
+  ];
+  it.each(bad)("refuses $name", ({ text, error }) => {
+    expect(() => parseDocuments(text, "x.yaml")).toThrow(ManifestError);
+    expect(() => parseDocuments(text, "x.yaml")).toThrow(error);
+  });
+
+  it("refuses a billion-laughs alias bomb quickly, without expanding it", () => {
+    const levels = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      levels.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${prev}`).join(", ")}]`,
+      );
+    }
+    const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\n${levels.join("\n")}\n`;
+    const heapBefore = process.memoryUsage().heapUsed;
+    const started = performance.now();
+    expect(() => parseDocuments(text, "bomb.yaml")).toThrow(
+      /expands past 1,000,000 nodes through YAML aliases/,
+    );
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(200 * 1024 * 1024);
+  });
+
+  it("accepts aliases that expand modestly", () => {
+    const text = `${cm("a")}x: &x {a: 1}\ny: [*x, *x]\n`;
+    expect(parseDocuments(text, "a.yaml").documents[0]!.object.y).toEqual([{ a: 1 }, { a: 1 }]);
+  });
+
+  it("turns deeply nested input into a clear error, not a crash", () => {
+    const depth = 100_000;
+    const text = `${cm("a")}data: ${"[".repeat(depth)}${"]".repeat(depth)}\n`;
+    expect(() => parseDocuments(text, "deep.yaml")).toThrow(ManifestError);
+  });
+});

@@ -1,0 +1,137 @@
+import { describe, expect, it } from "vitest";
+import type { ObjectChange } from "../../src/diff/index.js";
+import { type EnvironmentReport, renderReport, splitParts } from "../../src/report/index.js";
+
+const change = (
+  name: string,
+  diffLines: number,
+  action: ObjectChange["action"] = "changed",
+): ObjectChange => ({
+  action,
+  ref: { group: "", kind: "ConfigMap", namespace: "web", name },
+  apiVersion: "v1",
+  source: { file: "deploy/cm.yaml", line: 3 },
+  diff: [
+    "@@ -1,1 +1,1 @@",
+    ...Array.from({ length: diffLines }, (_, i) => `+  key${i}: value-${name}-${i}`),
+  ].join("\n"),
+  images: [],
+});
+
+const env = (
+  name: string,
+  changes: ObjectChange[],
+  extra: Partial<EnvironmentReport> = {},
+): EnvironmentReport => ({
+  name,
+  renderer: "plain",
+  diff: { changes, unchanged: 4 },
+  notices: [],
+  ...extra,
+});
+
+describe("renderReport", () => {
+  it("opens with a summary table per environment, then collapsible diffs", () => {
+    const [part, ...rest] = renderReport({
+      environments: [
+        env("staging", [
+          change("a", 2, "added"),
+          change("b", 2),
+          change("c", 2, "removed"),
+          change("d", 1, "added"),
+        ]),
+        {
+          name: "broken",
+          renderer: "kustomize",
+          error: "at head: kustomize failed (exit 1): boom",
+          notices: [],
+        },
+      ],
+    });
+    expect(rest).toEqual([]);
+    expect(part).toContain("| Environment | Renderer | Added | Changed | Removed | Unchanged | Policy |");
+    expect(part).toContain("| `staging` | plain | +2 | ~1 | −1 | 4 | — |");
+    expect(part).toContain("| `broken` | kustomize | ⚠️ not rendered: see below | | | | — |");
+    expect(part).toContain(
+      "<details><summary><code>+ ConfigMap/web/a</code> added · deploy/cm.yaml:3</summary>",
+    );
+    expect(part).toContain("```diff\n@@ -1,1 +1,1 @@\n+  key0: value-a-0");
+    expect(part).toContain(
+      "❌ **Could not render this environment.**\n\n```\nat head: kustomize failed (exit 1): boom\n```",
+    );
+    expect(part!.indexOf("| `staging`")).toBeLessThan(part!.indexOf("<details>"));
+  });
+
+  it("summarizes image changes and says when an environment has none", () => {
+    const withImage = {
+      ...change("api", 2),
+      images: [{ container: "api", before: "nginx:1.25", after: "nginx:1.27" }],
+    };
+    const [part] = renderReport({ environments: [env("staging", [withImage]), env("prod", [])] });
+    expect(part).toContain("- ConfigMap/web/api (api): `nginx:1.25 → 1.27`");
+    expect(part).toMatch(/#### `prod`\n\nNo changes\./);
+  });
+
+  it("says so when no environment is affected", () => {
+    expect(renderReport({ environments: [] })).toEqual([
+      "### Capstan preview\n\nNo environment is affected by this change.",
+    ]);
+  });
+
+  it("keeps a diff that holds backticks inside its fence", () => {
+    const tricky = { ...change("x", 0), diff: "+  script: |\n+    ```\n+    echo hi\n+    ````" };
+    const [part] = renderReport({ environments: [env("e", [tricky])] });
+    expect(part).toContain("`````diff\n+  script: |");
+  });
+
+  it("splits an oversize report into numbered parts within the budget, summary first, losing nothing", () => {
+    const changes = Array.from({ length: 60 }, (_, i) => change(`object-${i}`, 60));
+    const parts = renderReport(
+      { environments: [env("big", changes)] },
+      { budget: 65_536, prefix: "<!-- capstan:preview -->\n" },
+    );
+    expect(parts.length).toBeGreaterThan(1);
+    parts.forEach((part, i) => {
+      expect(part.length).toBeLessThanOrEqual(65_536);
+      expect(
+        part.startsWith(`<!-- capstan:preview -->\n### Capstan preview (part ${i + 1} of ${parts.length})`),
+      ).toBe(true);
+    });
+    expect(parts[0]).toContain("| `big` | plain | +0 | ~60 | −0 | 4 | — |");
+    expect(parts[0]).toContain(
+      `> 📄 This report continues in part 2 of ${parts.length}, in the next comment.`,
+    );
+    expect(parts.at(-1)).not.toContain("continues in part");
+    for (let i = 0; i < 60; i++) {
+      expect(parts.filter((p) => p.includes(`<code>~ ConfigMap/web/object-${i}</code>`))).toHaveLength(1);
+    }
+  });
+
+  it("cuts a single object's diff that cannot fit, and says how much is left out", () => {
+    const [part, ...rest] = renderReport(
+      { environments: [env("huge", [change("giant", 10_000)])] },
+      { budget: 65_536, prefix: "" },
+    );
+    const parts = [part!, ...rest];
+    expect(parts.every((p) => p.length <= 65_536)).toBe(true);
+    const cut = parts.find((p) => p.includes("giant"))!;
+    expect(cut).toMatch(
+      /> ✂️ [\d,]+ more lines are not shown: this object's diff is larger than a GitHub comment\. Run `capstan diff` locally/,
+    );
+    expect(cut.match(/```/g)!.length % 2).toBe(0);
+    expect(cut.trimEnd().endsWith("</details>")).toBe(true);
+  });
+});
+
+describe("splitParts", () => {
+  it("packs blocks in order into as few parts as fit", () => {
+    const parts = splitParts(["s".repeat(300), "a".repeat(300), "b".repeat(300)], {
+      budget: 1100,
+      header: (i, n) => `H${i}/${n}`,
+      continued: (i, n) => `more ${i + 1}/${n}`,
+    });
+    expect(parts.map((p) => p.length <= 1100)).toEqual([true, true]);
+    expect(parts[0]).toMatch(/^H1\/2\n\ns{300}\n\na{300}\n\nmore 2\/2$/);
+    expect(parts[1]).toBe(`H2/2\n\n${"b".repeat(300)}`);
+  });
+});
