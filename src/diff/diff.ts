@@ -7,7 +7,7 @@ import {
   normalize,
   type ObjectRef,
 } from "../manifests/index.js";
-import { canonicalJson } from "./canonical.js";
+import { deepEqual } from "./equal.js";
 import { type ImageChange, imageChanges } from "./images.js";
 import { pairObjects } from "./pair.js";
 import { unifiedDiff } from "./unified.js";
@@ -54,7 +54,7 @@ export function diffManifests(base: readonly Manifest[], head: readonly Manifest
   for (const pair of pairObjects(base, head)) {
     const before = pair.base && normalize(pair.base.object);
     const after = pair.head && normalize(pair.head.object);
-    if (before && after && canonicalJson(before) === canonicalJson(after)) {
+    if (before && after && deepEqual(before, after)) {
       unchanged++;
       continue;
     }

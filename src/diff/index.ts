@@ -1,5 +1,5 @@
-export { canonicalJson } from "./canonical.js";
 export { type ChangeAction, diffManifests, type EnvironmentDiff, type ObjectChange } from "./diff.js";
+export { deepEqual } from "./equal.js";
 export { formatImageChange, type ImageChange, imageChanges } from "./images.js";
 export { type ObjectPair, pairObjects } from "./pair.js";
 export { unifiedDiff } from "./unified.js";

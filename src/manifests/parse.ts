@@ -44,7 +44,8 @@ export function parseDocuments(text: string, file: string, options = defaultPars
     const value = loadChunk(chunk.text, file, chunk.line);
     if (value === null || value === undefined) continue;
     const line = firstContentLine(chunk.text, chunk.line);
-    checkExpansion(value, options.maxExpandedNodes, { file, line });
+    // Only an alias (`*name`) can make a document expand; most documents have none.
+    if (chunk.text.includes("*")) checkExpansion(value, options.maxExpandedNodes, { file, line });
     collect(value, { file, line }, result);
   }
   return result;
@@ -57,17 +58,24 @@ interface Chunk {
 }
 
 function splitDocuments(text: string): Chunk[] {
-  const lines = text.split("\n");
   const chunks: Chunk[] = [];
+  const markers = /^---(?:[ \t]|$)/gm;
   let start = 0;
-  for (let i = 1; i < lines.length; i++) {
-    if (DOCUMENT_MARKER.test(lines[i]!)) {
-      chunks.push({ text: lines.slice(start, i).join("\n"), line: start + 1 });
-      start = i;
-    }
+  let line = 1;
+  for (let match = markers.exec(text); match !== null; match = markers.exec(text)) {
+    if (match.index === 0) continue;
+    chunks.push({ text: text.slice(start, match.index), line });
+    line += countLines(text, start, match.index);
+    start = match.index;
   }
-  chunks.push({ text: lines.slice(start).join("\n"), line: start + 1 });
+  chunks.push({ text: text.slice(start), line });
   return chunks;
+}
+
+function countLines(text: string, from: number, to: number): number {
+  let count = 0;
+  for (let i = text.indexOf("\n", from); i !== -1 && i < to; i = text.indexOf("\n", i + 1)) count++;
+  return count;
 }
 
 function loadChunk(text: string, file: string, firstLine: number): unknown {
@@ -85,11 +93,13 @@ function loadChunk(text: string, file: string, firstLine: number): unknown {
 }
 
 function firstContentLine(text: string, firstLine: number): number {
-  const lines = text.split("\n", 200);
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!.trim();
-    if (l !== "" && !l.startsWith("#") && !DOCUMENT_MARKER.test(l) && !l.startsWith("%"))
-      return firstLine + i;
+  let line = firstLine;
+  for (let start = 0; start < text.length; line++) {
+    const end = text.indexOf("\n", start);
+    const l = text.slice(start, end === -1 ? text.length : end).trim();
+    if (l !== "" && !l.startsWith("#") && !DOCUMENT_MARKER.test(l) && !l.startsWith("%")) return line;
+    if (end === -1) break;
+    start = end + 1;
   }
   return firstLine;
 }

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { delimiter, isAbsolute, join } from "node:path";
 import { RenderError } from "../errors.js";
 import { formatBytes, type RenderLimits } from "./limits.js";
@@ -25,7 +25,8 @@ export interface RunRequest {
 }
 
 /**
- * Finds a tool's binary: the override variable (`CAPSTAN_KUSTOMIZE`, `CAPSTAN_HELM`) or else PATH.
+ * Finds a tool's binary: the override variable (`CAPSTAN_KUSTOMIZE`, `CAPSTAN_HELM`), else PATH, else the
+ * folder `npm run tools` builds into (`$CAPSTAN_TOOLS_DIR/bin`, default `~/.cache/capstan/tools/bin`).
  *
  * @throws RenderError saying how to install or point at the tool
  */
@@ -39,7 +40,11 @@ export function findTool(tool: Tool, env: NodeJS.ProcessEnv = process.env): stri
     }
     return override;
   }
-  for (const dir of (env.PATH ?? "").split(delimiter)) {
+  const built = join(
+    env.CAPSTAN_TOOLS_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "capstan/tools"),
+    "bin",
+  );
+  for (const dir of [...(env.PATH ?? "").split(delimiter), built]) {
     if (dir && isExecutable(join(dir, tool))) return join(dir, tool);
   }
   throw new RenderError(
