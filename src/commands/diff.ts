@@ -59,7 +59,7 @@ export async function diff(options: DiffOptions): Promise<{ output: string; exit
       [baseRoot, headRoot] = [resolve(options.dirs!.base), resolve(options.dirs!.head)];
       subtitle = `Comparing \`${options.dirs!.base}\` → \`${options.dirs!.head}\``;
     }
-    const reports = await previewEnvironments({
+    const { environments: reports, removedEnvironments } = await previewEnvironments({
       baseRoot,
       headRoot,
       config,
@@ -70,7 +70,7 @@ export async function diff(options: DiffOptions): Promise<{ output: string; exit
     const output =
       options.format === "json"
         ? `${JSON.stringify(toJson(reports), null, 2)}\n`
-        : `${renderReport({ environments: reports, subtitle }).join("\n\n---\n\n")}\n`;
+        : `${renderReport({ environments: reports, subtitle, removedEnvironments }).join("\n\n---\n\n")}\n`;
     return { output, exitCode };
   } finally {
     await Promise.all(trees.map((t) => t.dispose()));

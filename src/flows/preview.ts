@@ -19,6 +19,13 @@ export interface PreviewInput {
   render: RenderOptions;
 }
 
+/** What a preview found. */
+export interface PreviewResult {
+  environments: EnvironmentReport[];
+  /** Environments the base's config has and the head's no longer does (empty when some were selected). */
+  removedEnvironments: string[];
+}
+
 /**
  * Previews what merging head into base changes, environment by environment.
  *
@@ -28,11 +35,12 @@ export interface PreviewInput {
  * 3. Render both sides of each environment with the real renderer, in parallel.
  * 4. Diff object by object (normalized, Secrets masked).
  *
- * A render failure is reported for its environment and does not stop the others.
+ * A render failure is reported for its environment and does not stop the others. Environments that the
+ * head's config dropped are named, since Capstan stops syncing them and leaves their objects behind.
  *
  * @throws ConfigError when the head has no valid config; UsageError for an unknown environment name
  */
-export async function previewEnvironments(input: PreviewInput): Promise<EnvironmentReport[]> {
+export async function previewEnvironments(input: PreviewInput): Promise<PreviewResult> {
   const headConfig = input.config ?? (await readTreeConfig(input.headRoot));
   if (!headConfig) {
     throw new ConfigError(".github/capstan.yml", [
@@ -57,7 +65,12 @@ export async function previewEnvironments(input: PreviewInput): Promise<Environm
     const baseEnv = baseConfig?.environments.find((e) => e.name === env.name);
     reports.push(await previewOne(input, env, baseEnv, notices));
   }
-  return reports;
+  const headNames = new Set(headConfig.environments.map((e) => e.name));
+  const removedEnvironments =
+    input.environments.length > 0
+      ? []
+      : (baseConfig?.environments ?? []).map((e) => e.name).filter((name) => !headNames.has(name));
+  return { environments: reports, removedEnvironments };
 }
 
 function selectEnvironments(config: Config, names: readonly string[]): Environment[] {

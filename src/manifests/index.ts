@@ -1,14 +1,11 @@
-export { isSecret, MASK, maskSecret, maskSecretPair } from "./mask.js";
+export { MASK, maskSecret, maskSecretPair } from "./mask.js";
 export { normalize } from "./normalize.js";
 export { buildObjectSet } from "./object-set.js";
-export {
-  defaultParseOptions,
-  isRecord,
-  type ParseOptions,
-  type ParseResult,
-  parseDocuments,
-} from "./parse.js";
+export { defaultParseOptions, type ParseOptions, type ParseResult, parseDocuments } from "./parse.js";
 export { type Container, containersOf, podSpecOf } from "./pod-spec.js";
+export { isRecord } from "./record.js";
 export { compareRefs, formatRef, groupOf, type ObjectRef, refKey } from "./ref.js";
 export { clusterScopedCustomKinds, isClusterScoped } from "./scope.js";
+export { isSecret, LAST_APPLIED } from "./secret.js";
 export type { KubeMetadata, KubeObject, Manifest, ParsedDocument } from "./types.js";
+export { KUBERNETES_YAML, safeReason } from "./yaml-schema.js";

@@ -1,15 +1,9 @@
-import { isRecord } from "./parse.js";
+import { isRecord } from "./record.js";
+import { isSecret, LAST_APPLIED } from "./secret.js";
 import type { KubeObject } from "./types.js";
 
-const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
-
-/** What a masked Secret value reads as. Exported so tests and reports can refer to it. */
+/** What a masked Secret value reads as. */
 export const MASK = "***";
-
-/** Whether an object is a core Secret, whose values Capstan never shows. */
-export function isSecret(object: KubeObject | undefined): boolean {
-  return object?.kind === "Secret" && object.apiVersion === "v1";
-}
 
 /**
  * Masks the values of a Secret's before and after versions together, so a reviewer still sees which keys
@@ -18,8 +12,9 @@ export function isSecret(object: KubeObject | undefined): boolean {
  * - a changed key reads `*** (before)` and `*** (after)`;
  * - a key on one side only reads `***`.
  *
- * Expects normalized objects (`stringData` already merged into `data`). Objects that are not Secrets are
- * returned as they are; the inputs are not modified.
+ * When either side is a Secret both sides are masked, whatever the other claims to be. Expects normalized
+ * objects (`stringData` merged into `data`) but masks `stringData` too. Pairs without a Secret are returned
+ * as they are; the inputs are not modified.
  */
 export function maskSecretPair(
   before: KubeObject | undefined,
@@ -28,11 +23,11 @@ export function maskSecretPair(
   if (!isSecret(before) && !isSecret(after)) return [before, after];
   const oldData = dataOf(before);
   const newData = dataOf(after);
+  const changed = (key: string) =>
+    Object.hasOwn(oldData, key) && Object.hasOwn(newData, key) && oldData[key] !== newData[key];
   return [
-    before &&
-      maskWith(before, oldData, (key, value) => (key in newData && newData[key] !== value ? "before" : "")),
-    after &&
-      maskWith(after, newData, (key, value) => (key in oldData && oldData[key] !== value ? "after" : "")),
+    before && maskWith(before, (key) => (changed(key) ? "before" : "")),
+    after && maskWith(after, (key) => (changed(key) ? "after" : "")),
   ];
 }
 
@@ -42,23 +37,17 @@ export function maskSecret(object: KubeObject): KubeObject {
 }
 
 function dataOf(object: KubeObject | undefined): Record<string, unknown> {
-  if (!isSecret(object)) return {};
+  if (!object) return {};
   return {
-    ...(isRecord(object!.data) ? object!.data : {}),
-    ...(isRecord(object!.stringData) ? object!.stringData : {}),
+    ...(isRecord(object.data) ? object.data : {}),
+    ...(isRecord(object.stringData) ? object.stringData : {}),
   };
 }
 
-function maskWith(
-  object: KubeObject,
-  data: Record<string, unknown>,
-  side: (key: string, value: unknown) => string,
-): KubeObject {
-  if (!isSecret(object)) return object;
+function maskWith(object: KubeObject, tag: (key: string) => string): KubeObject {
   const masked: KubeObject = { ...object };
-  // kubectl's last-applied annotation holds the whole object, values included.
-  const annotations = object.metadata.annotations;
-  if (annotations && LAST_APPLIED in annotations) {
+  const annotations = isRecord(object.metadata) ? object.metadata.annotations : undefined;
+  if (isRecord(annotations) && Object.hasOwn(annotations, LAST_APPLIED)) {
     masked.metadata = { ...object.metadata, annotations: { ...annotations, [LAST_APPLIED]: MASK } };
   }
   for (const field of ["data", "stringData"] as const) {
@@ -70,10 +59,7 @@ function maskWith(
       continue;
     }
     masked[field] = Object.fromEntries(
-      Object.keys(values).map((key) => {
-        const tag = side(key, data[key]);
-        return [key, tag ? `${MASK} (${tag})` : MASK];
-      }),
+      Object.keys(values).map((key) => [key, tag(key) ? `${MASK} (${tag(key)})` : MASK]),
     );
   }
   return masked;

@@ -1,5 +1,6 @@
-import { isRecord } from "./parse.js";
 import { containersOf, podSpecOf } from "./pod-spec.js";
+import { isRecord } from "./record.js";
+import { isSecret, LAST_APPLIED } from "./secret.js";
 import type { KubeObject } from "./types.js";
 
 const DROPPED_METADATA = [
@@ -12,7 +13,6 @@ const DROPPED_METADATA = [
   "deletionTimestamp",
   "deletionGracePeriodSeconds",
 ];
-const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
 /**
  * Returns the object as the apiserver would store it, less what the server owns, so that rendered and
@@ -33,7 +33,7 @@ export function normalize(object: KubeObject): KubeObject {
   if (meta.annotations) delete meta.annotations[LAST_APPLIED];
   if (isEmpty(meta.annotations)) delete meta.annotations;
   if (isEmpty(meta.labels)) delete meta.labels;
-  if (out.kind === "Secret" && out.apiVersion === "v1") mergeStringData(out);
+  if (isSecret(out)) mergeStringData(out);
   defaultProtocols(out);
   return out;
 }

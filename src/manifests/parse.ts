@@ -1,6 +1,8 @@
 import yaml from "js-yaml";
 import { errorMessage, ManifestError, type SourcePosition } from "../errors.js";
+import { isRecord } from "./record.js";
 import type { KubeObject, ParsedDocument } from "./types.js";
+import { KUBERNETES_YAML, safeReason } from "./yaml-schema.js";
 
 /** Options for {@link parseDocuments}. */
 export interface ParseOptions {
@@ -22,14 +24,9 @@ export interface ParseResult {
   notices: string[];
 }
 
-// YAML 1.2 core (timestamps stay strings, as the apiserver reads them) plus `<<` merge keys.
-// (@types/js-yaml does not declare the `types` export that js-yaml 4 has.)
-const { merge } = (yaml as unknown as { types: { merge: yaml.Type } }).types;
-const SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [merge] });
-
 // A document marker is `---` at the start of a line followed by whitespace or the end of the line.
 // YAML forbids it inside block scalars, so splitting on it is exact and lets each document keep its line.
-const DOCUMENT_MARKER = /^---(?:[ \t]|$)/;
+const DOCUMENT_MARKER = /^---(?:[ \t]|$)/gm;
 
 /**
  * Parses a multi-document YAML (or JSON) text into Kubernetes objects, each with its file and the line
@@ -59,7 +56,7 @@ interface Chunk {
 
 function splitDocuments(text: string): Chunk[] {
   const chunks: Chunk[] = [];
-  const markers = /^---(?:[ \t]|$)/gm;
+  const markers = new RegExp(DOCUMENT_MARKER);
   let start = 0;
   let line = 1;
   for (let match = markers.exec(text); match !== null; match = markers.exec(text)) {
@@ -80,12 +77,12 @@ function countLines(text: string, from: number, to: number): number {
 
 function loadChunk(text: string, file: string, firstLine: number): unknown {
   try {
-    return yaml.load(text, { filename: file, schema: SCHEMA });
+    return yaml.load(text, { filename: file, schema: KUBERNETES_YAML });
   } catch (err) {
     if (err instanceof yaml.YAMLException) {
       // The reason only: js-yaml's snippet would quote the file, and the file may be a Secret.
       const line = firstLine + (err.mark?.line ?? 0);
-      throw new ManifestError(`malformed YAML: ${err.reason}`, { file, line });
+      throw new ManifestError(`malformed YAML: ${safeReason(err)}`, { file, line });
     }
     // Deeply nested input overflows the parser's recursion.
     throw new ManifestError(`cannot parse: ${errorMessage(err)}`, { file, line: firstLine });
@@ -97,7 +94,7 @@ function firstContentLine(text: string, firstLine: number): number {
   for (let start = 0; start < text.length; line++) {
     const end = text.indexOf("\n", start);
     const l = text.slice(start, end === -1 ? text.length : end).trim();
-    if (l !== "" && !l.startsWith("#") && !DOCUMENT_MARKER.test(l) && !l.startsWith("%")) return line;
+    if (l !== "" && !l.startsWith("#") && !l.startsWith("---") && !l.startsWith("%")) return line;
     if (end === -1) break;
     start = end + 1;
   }
@@ -156,9 +153,4 @@ function collect(value: unknown, source: SourcePosition, into: ParseResult): voi
     throw new ManifestError(`${kind}/${metadata.name} has a metadata.namespace that is not a string`, source);
   }
   into.documents.push({ object: value as KubeObject, source });
-}
-
-/** True for plain objects (not arrays, not null). */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

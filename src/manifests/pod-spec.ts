@@ -1,4 +1,4 @@
-import { isRecord } from "./parse.js";
+import { isRecord } from "./record.js";
 import type { KubeObject } from "./types.js";
 
 /** A container as far as Capstan reads it. */

@@ -2,16 +2,19 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import yaml from "js-yaml";
 import { RenderError } from "../errors.js";
-import { isRecord } from "../manifests/index.js";
+import { isRecord, safeReason } from "../manifests/index.js";
 import type { RenderLimits } from "./limits.js";
+import { addValue, secretValuesIn } from "./redact.js";
 import { runTool } from "./runner.js";
 import { displayPath, resolveInside, walkTree } from "./tree.js";
 
 /** The file names kustomize accepts for a kustomization. */
 export const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
-// kustomize reads these as remote targets: URLs, scp-like git addresses and host/org/repo forms.
-const REMOTE = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|[a-z0-9-]+(?:\.[a-z0-9-]+)+\/)|\?ref=|\?version=/i;
+// What kustomize treats as remote: any URL or go-getter form (`https://`, `git::`, `ssh:`), scp-like git
+// addresses, `host.tld/org/repo` shorthands and query parameters such as `?ref=`.
+const REMOTE =
+  /::|:\/\/|^(?:git@|ssh:|https?:)|^[a-z0-9-]+(?:\.[a-z0-9-]+)+\/|\?(?:ref|version|timeout|submodules)=/i;
 
 /** Whether a kustomization entry points at something remote (a git repository or an HTTP URL). */
 export function isRemoteReference(entry: string): boolean {
@@ -22,11 +25,13 @@ export function isRemoteReference(entry: string): boolean {
  * Renders a kustomization with `kustomize build`, after a preflight over the whole kustomization graph:
  * remote bases, helm charts, exec and KRM-function plugins and links leaving the repository are refused
  * with a message naming the file. kustomize runs with the root-only load restrictor and without
- * `--enable-exec`, `--enable-alpha-plugins` or `--enable-helm`, so it would refuse them too; the preflight
- * is there for a clear message and so that nothing is fetched.
+ * `--enable-exec`, `--enable-alpha-plugins` or `--enable-helm`, so it refuses them too; the preflight is
+ * there for a clear message and so that nothing is ever fetched. Secret values found on the way are
+ * struck from kustomize's error messages, which sometimes quote their input.
  */
 export async function renderKustomize(root: string, dir: string, limits: RenderLimits): Promise<string> {
-  await preflight(root, dir, limits, new Set());
+  const sensitive = new Set<string>();
+  await preflight({ root, limits, seen: new Set(), sensitive }, dir);
   return runTool({
     tool: "kustomize",
     args: ["build", dir, "--load-restrictor", "LoadRestrictionsRootOnly"],
@@ -35,6 +40,7 @@ export async function renderKustomize(root: string, dir: string, limits: RenderL
     limits,
     hidePath: root,
     replaceWith: ".",
+    redact: sensitive,
   });
 }
 
@@ -50,21 +56,35 @@ export async function findKustomization(dir: string): Promise<string | undefined
   return undefined;
 }
 
-async function preflight(root: string, dir: string, limits: RenderLimits, seen: Set<string>): Promise<void> {
+interface Walk {
+  root: string;
+  limits: RenderLimits;
+  seen: Set<string>;
+  sensitive: Set<string>;
+}
+
+async function preflight(walk: Walk, dir: string): Promise<void> {
+  const { root } = walk;
   const real = await resolveInside(root, dir);
-  if (seen.has(real)) return;
-  seen.add(real);
-  await walkTree(root, dir, limits); // refuses links that leave the repository
+  if (walk.seen.has(real)) return;
+  walk.seen.add(real);
+  const files = await walkTree(root, dir, walk.limits); // refuses links that leave the repository
+  for (const file of files) {
+    if (/\.(ya?ml|json)$/i.test(file.path) && file.size <= walk.limits.maxFileBytes) {
+      secretValuesIn(await readFile(file.absolute, "utf8"), walk.sensitive);
+    }
+  }
   const file = await findKustomization(dir);
-  if (!file) return; // a plain resource directory: kustomize itself will say if it is not allowed
+  if (!file) return; // a plain resource directory
   const where = displayPath(root, file);
   let doc: unknown;
   try {
     doc = yaml.load(await readFile(file, "utf8"), { schema: yaml.CORE_SCHEMA });
   } catch (err) {
-    throw new RenderError(`${where}: malformed YAML: ${(err as yaml.YAMLException).reason ?? "unreadable"}`);
+    throw new RenderError(`${where}: malformed YAML: ${safeReason(err)}`);
   }
   if (!isRecord(doc)) return;
+  await collectGeneratorInputs(walk, dir, doc);
   if (doc.helmCharts !== undefined || doc.helmChartInflationGenerator !== undefined) {
     throw new RenderError(
       `${where}: helmCharts needs kustomize --enable-helm, which Capstan does not allow; use renderer: helm`,
@@ -73,8 +93,9 @@ async function preflight(root: string, dir: string, limits: RenderLimits, seen: 
   for (const field of ["generators", "transformers", "validators"]) {
     for (const entry of listOf(doc[field])) {
       if (typeof entry !== "string" || (await isPluginConfig(root, dir, entry))) {
+        const named = typeof entry === "string" && !entry.includes("\n") ? `"${entry}" ` : "";
         throw new RenderError(
-          `${where}: ${field} entry ${typeof entry === "string" ? `"${entry}" ` : ""}configures a plugin; exec and KRM-function plugins are not allowed`,
+          `${where}: ${field} entry ${named}configures a plugin; exec and KRM-function plugins are not allowed`,
         );
       }
     }
@@ -95,7 +116,7 @@ async function preflight(root: string, dir: string, limits: RenderLimits, seen: 
         continue; // missing: kustomize reports it with its own words
       }
       await resolveInside(root, target);
-      if (isDir) await preflight(root, target, limits, seen);
+      if (isDir) await preflight(walk, target);
     }
   }
 }
@@ -104,19 +125,55 @@ function listOf(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-// A generator or transformer file is fine when every document in it is a builtin (apiVersion builtin);
-// anything else is an external plugin.
+// secretGenerator (and configMapGenerator) inputs: literals, env files and files. A typo such as
+// `password:x` for `password=x` makes kustomize quote the whole literal in its error.
+async function collectGeneratorInputs(walk: Walk, dir: string, doc: Record<string, unknown>): Promise<void> {
+  for (const generator of listOf(doc.secretGenerator)) {
+    if (!isRecord(generator)) continue;
+    for (const literal of listOf(generator.literals)) {
+      addValue(walk.sensitive, String(literal));
+      addValue(walk.sensitive, String(literal).replace(/^[^=]*=/, ""));
+    }
+    const paths = [...listOf(generator.envs), generator.env, ...listOf(generator.files)];
+    for (const path of paths) {
+      if (typeof path !== "string") continue;
+      try {
+        const target = await resolveInside(walk.root, join(dir, path.replace(/^[^=]*=/, "")));
+        if ((await stat(target)).size > walk.limits.maxFileBytes) continue;
+        const text = await readFile(target, "utf8");
+        for (const line of text.split("\n")) {
+          addValue(walk.sensitive, line);
+          addValue(walk.sensitive, line.replace(/^[^=]*=/, ""));
+        }
+      } catch (err) {
+        if (err instanceof RenderError) throw err;
+      }
+    }
+  }
+}
+
+// A generator or transformer entry is fine when every document it names (a file, or inline YAML) is a
+// builtin (`apiVersion: builtin`); anything else is an external plugin.
 async function isPluginConfig(root: string, dir: string, entry: string): Promise<boolean> {
   if (isRemoteReference(entry)) return true;
+  if (entry.includes("\n")) return !allBuiltin(entry);
   const target = join(dir, entry);
+  let isDir: boolean;
   try {
-    const info = await stat(target);
-    if (info.isDirectory()) return false; // a kustomization of builtins; its own preflight is not needed here
-    await resolveInside(root, target);
-    const docs = yaml.loadAll(await readFile(target, "utf8"), undefined, { schema: yaml.CORE_SCHEMA });
-    return docs.some((d) => !isRecord(d) || d.apiVersion !== "builtin");
-  } catch (err) {
-    if (err instanceof RenderError) throw err;
-    return false; // kustomize reports unreadable files itself
+    isDir = (await stat(target)).isDirectory();
+  } catch {
+    return false; // missing: kustomize reports it with its own words
+  }
+  await resolveInside(root, target);
+  if (isDir) return false; // a kustomization of transformer configs, walked by kustomize's own rules
+  return !allBuiltin(await readFile(target, "utf8"));
+}
+
+function allBuiltin(text: string): boolean {
+  try {
+    const docs = yaml.loadAll(text, undefined, { schema: yaml.CORE_SCHEMA });
+    return docs.every((d) => d === null || (isRecord(d) && d.apiVersion === "builtin"));
+  } catch {
+    return false;
   }
 }

@@ -15,6 +15,7 @@ import { isChart, renderHelm } from "./helm.js";
 import { findKustomization, renderKustomize } from "./kustomize.js";
 import { defaultRenderLimits, type RenderLimits } from "./limits.js";
 import { renderPlain } from "./plain.js";
+import { hasNetworkIsolation } from "./runner.js";
 import { resolveInside } from "./tree.js";
 
 /** The renderer that actually ran (`auto` resolved). */
@@ -69,6 +70,11 @@ export async function renderEnvironment(
   await resolveInside(realRoot, dir);
   const renderer = await resolveRenderer(env, dir);
   const { documents, notices } = await renderDocuments(realRoot, dir, path, renderer, env, options);
+  if (renderer !== "plain" && !hasNetworkIsolation()) {
+    notices.push(
+      `${renderer} ran without a network namespace of its own (this host does not allow unshare -rn)`,
+    );
+  }
   return { renderer, manifests: buildObjectSet(documents, env.namespace), notices };
 }
 
@@ -103,7 +109,11 @@ async function renderDocuments(
         {
           releaseName: env.helm.releaseName ?? env.name,
           namespace: env.helm.namespace ?? env.namespace,
-          valuesFiles: env.helm.valuesFiles.map((f) => join(root, repoPath(f, path) ?? "")),
+          valuesFiles: env.helm.valuesFiles.map((f) => {
+            const file = repoPath(f, path);
+            if (file === null) throw new RenderError(`values file "${f}" leaves the repository`);
+            return join(root, file);
+          }),
           kubeVersion: env.kubeVersion,
         },
         limits,

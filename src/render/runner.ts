@@ -5,6 +5,7 @@ import { homedir, tmpdir } from "node:os";
 import { delimiter, isAbsolute, join } from "node:path";
 import { RenderError } from "../errors.js";
 import { formatBytes, type RenderLimits } from "./limits.js";
+import { redact } from "./redact.js";
 
 /** The renderer binaries Capstan runs, each overridable with an environment variable. */
 export type Tool = "kustomize" | "helm";
@@ -19,6 +20,8 @@ export interface RunRequest {
   /** Extra variables; `$HOME` in a value is replaced with the run's private home directory. */
   env?: Record<string, string>;
   limits: RenderLimits;
+  /** Strings struck from the tool's messages (Secret values the tool may quote). */
+  redact?: Iterable<string>;
   /** Replaced by `replaceWith` in the tool's messages, so temporary paths do not reach users. */
   hidePath?: string;
   replaceWith?: string;
@@ -154,7 +157,7 @@ function spawnBounded(binary: string, request: RunRequest, home: string): Promis
 }
 
 function cleanMessage(stderr: string, request: RunRequest): string {
-  let text = stderr.trim();
+  let text = redact(stderr.trim(), request.redact ?? []);
   if (request.hidePath) text = text.replaceAll(request.hidePath, request.replaceWith ?? ".");
   // The tools print their usage after some errors; the first lines carry the reason.
   const lines = text.split("\n").filter((l) => !/^\s*$/.test(l));

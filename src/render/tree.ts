@@ -39,16 +39,18 @@ export async function resolveInside(root: string, absolute: string): Promise<str
 
 /**
  * Walks `dir` (absolute, under the real path `root`) and returns its regular files in a stable order.
- * Symbolic links are followed only while they stay inside the repository; dot-directories (`.git`) are
- * skipped.
+ * Symbolic links are followed only while they stay inside the repository. Dot-directories (`.git`,
+ * `.github`) are walked too, since a renderer may read them (helm's `.Files.Get`), but their files are
+ * not returned.
  *
  * @throws RenderError for a link leaving the repository or when a limit is passed
  */
 export async function walkTree(root: string, dir: string, limits: RenderLimits): Promise<TreeFile[]> {
   const files: TreeFile[] = [];
   const visited = new Set<string>();
+  let seen = 0;
   let total = 0;
-  const visit = async (current: string): Promise<void> => {
+  const visit = async (current: string, hidden: boolean): Promise<void> => {
     const real = await resolveInside(root, current);
     if (visited.has(real)) return;
     visited.add(real);
@@ -57,14 +59,14 @@ export async function walkTree(root: string, dir: string, limits: RenderLimits):
       const absolute = join(current, name);
       const info = await lstat(absolute);
       const target = info.isSymbolicLink() ? await stat(await resolveInside(root, absolute)) : info;
-      if (target.isDirectory()) {
-        if (!name.startsWith(".")) await visit(absolute);
-        continue;
-      }
-      if (!target.isFile()) continue;
-      if (files.length >= limits.maxFiles) {
+      if (++seen > limits.maxFiles) {
         throw new RenderError(`${displayPath(root, dir)} holds more than ${limits.maxFiles} files; refused`);
       }
+      if (target.isDirectory()) {
+        await visit(absolute, hidden || name.startsWith("."));
+        continue;
+      }
+      if (!target.isFile() || hidden) continue;
       total += target.size;
       if (total > limits.maxTotalBytes) {
         throw new RenderError(
@@ -74,6 +76,6 @@ export async function walkTree(root: string, dir: string, limits: RenderLimits):
       files.push({ absolute, path: displayPath(root, absolute), size: target.size });
     }
   };
-  await visit(dir);
+  await visit(dir, false);
   return files;
 }

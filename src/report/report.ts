@@ -21,6 +21,8 @@ export interface ReportInput {
   environments: EnvironmentReport[];
   /** A line under the title, e.g. the compared revisions or a fork warning. */
   subtitle?: string;
+  /** Environments in the base's config that the head's config no longer has. */
+  removedEnvironments?: string[];
 }
 
 /** Options for {@link renderReport}. */
@@ -45,7 +47,7 @@ const TITLE = "### Capstan preview";
  * that each fit the budget; the summary always opens the first part.
  */
 export function renderReport(input: ReportInput, options: ReportOptions = defaultReportOptions()): string[] {
-  const blocks = [summary(input), ...input.environments.flatMap(environmentBlocks)];
+  const blocks = [...summaryBlocks(input), ...input.environments.flatMap(environmentBlocks)];
   return splitParts(blocks, {
     budget: options.budget,
     header: (i, n) => `${options.prefix}${TITLE}${n > 1 ? ` (part ${i} of ${n})` : ""}`,
@@ -54,27 +56,46 @@ export function renderReport(input: ReportInput, options: ReportOptions = defaul
   }).map((part) => part.trimEnd());
 }
 
-function summary(input: ReportInput): string {
-  const lines: string[] = [];
-  if (input.subtitle) lines.push(input.subtitle, "");
-  if (input.environments.length === 0) {
-    lines.push("No environment is affected by this change.");
-    return lines.join("\n");
-  }
-  lines.push("| Environment | Renderer | Added | Changed | Removed | Unchanged | Policy |");
-  lines.push("|---|---|--:|--:|--:|--:|---|");
-  for (const env of input.environments) {
-    const renderer = env.renderer ?? "—";
-    if (!env.diff) {
-      lines.push(`| ${code(env.name)} | ${renderer} | ⚠️ not rendered: see below | | | | — |`);
-      continue;
-    }
-    const count = (action: ChangeAction) => env.diff!.changes.filter((c) => c.action === action).length;
-    lines.push(
-      `| ${code(env.name)} | ${renderer} | +${count("added")} | ~${count("changed")} | −${count("removed")} | ${env.diff.unchanged} | — |`,
+// The summary table, in blocks of at most SUMMARY_BLOCK characters (each repeating the table header), so
+// even a repository with thousands of environments keeps every row.
+const SUMMARY_BLOCK = 30_000;
+const TABLE_HEADER =
+  "| Environment | Renderer | Added | Changed | Removed | Unchanged | Policy |\n|---|---|--:|--:|--:|--:|---|";
+
+function summaryBlocks(input: ReportInput): string[] {
+  const intro: string[] = [];
+  if (input.subtitle) intro.push(input.subtitle);
+  for (const name of input.removedEnvironments ?? []) {
+    intro.push(
+      `⚠️ ${code(name)} is no longer in \`.github/capstan.yml\`: Capstan stops syncing it, and its objects stay in the cluster until they are deleted by hand.`,
     );
   }
-  return lines.join("\n");
+  if (input.environments.length === 0) {
+    intro.push("No environment is affected by this change.");
+    return [intro.join("\n\n")];
+  }
+  const blocks: string[] = [];
+  let current = [...(intro.length > 0 ? [intro.join("\n\n"), ""] : []), TABLE_HEADER];
+  let size = current.join("\n").length;
+  for (const env of input.environments) {
+    const row = summaryRow(env);
+    if (size + row.length + 1 > SUMMARY_BLOCK) {
+      blocks.push(current.join("\n"));
+      current = [TABLE_HEADER];
+      size = TABLE_HEADER.length;
+    }
+    current.push(row);
+    size += row.length + 1;
+  }
+  blocks.push(current.join("\n"));
+  return blocks;
+}
+
+function summaryRow(env: EnvironmentReport): string {
+  const renderer = env.renderer ?? "—";
+  if (!env.diff) return `| ${code(env.name)} | ${renderer} | ⚠️ not rendered: see below | | | | — |`;
+  const count = (action: ChangeAction) => env.diff!.changes.filter((c) => c.action === action).length;
+  return `| ${code(env.name)} | ${renderer} | +${count("added")} | ~${count("changed")} | −${count("removed")} | ${env.diff.unchanged} | — |`;
 }
 
 function environmentBlocks(env: EnvironmentReport): string[] {

@@ -8,16 +8,15 @@ export interface SplitOptions {
   continued: (index: number, total: number) => string;
 }
 
-// Room kept in each part for the header and the continuation line, whose numbers are only known at the end.
-const RESERVE = 400;
-
 /**
  * Packs markdown blocks into as few parts as fit the budget, in order. The first block (the summary)
  * always opens part 1. A block too big for any part is cut with a note saying how much was left out,
  * so nothing disappears without a word.
  */
 export function splitParts(blocks: readonly string[], options: SplitOptions): string[] {
-  const room = options.budget - RESERVE;
+  // Room is kept for the header and the continuation line, whose numbers are only known at the end.
+  const overhead = options.header(99_999, 99_999).length + options.continued(99_998, 99_999).length + 8;
+  const room = options.budget - overhead;
   if (room <= 0) throw new Error(`a budget of ${options.budget} leaves no room for content`);
   const groups: string[][] = [[]];
   let used = 0;

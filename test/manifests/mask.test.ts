@@ -60,6 +60,24 @@ describe("maskSecretPair", () => {
     expect(maskSecret(s).data).toBe("***");
   });
 
+  it("masks both sides when either is a Secret, whatever the version or the other side's kind", () => {
+    const v1beta1 = { ...secret({}, { password: "newpassword456" }), apiVersion: "v1beta1" } as KubeObject;
+    const impostor = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "s" },
+      data: { password: "oldpassword123" },
+    } as KubeObject;
+    const [b, a] = maskSecretPair(impostor, v1beta1);
+    expect(JSON.stringify([b, a])).not.toMatch(/password123|password456/);
+    expect([b!.data, a!.stringData]).toEqual([{ password: "*** (before)" }, { password: "*** (after)" }]);
+  });
+
+  it("treats an added key named like an Object property as added", () => {
+    const [, a] = maskSecretPair(secret({}), secret({ constructor: "eA==" }));
+    expect(a!.data).toEqual({ constructor: "***" });
+  });
+
   it("leaves other kinds alone", () => {
     const cm = {
       apiVersion: "v1",

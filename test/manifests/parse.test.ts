@@ -45,15 +45,24 @@ describe("parseDocuments", () => {
     expect(parseDocuments(text, "ns.json").documents[0]!.object.metadata.name).toBe("web");
   });
 
-  it("keeps timestamps and yes/no as strings, as the apiserver reads them", () => {
-    const text = `${cm("a")}data:\n  date: 2024-01-02\n  answer: yes\n  flag: true\n`;
-    const data = parseDocuments(text, "a.yaml").documents[0]!.object.data;
-    expect(data).toEqual({ date: "2024-01-02", answer: "yes", flag: true });
+  it("reads YAML 1.1 scalars as the apiserver does (sigs.k8s.io/yaml)", () => {
+    const text = `${cm("a")}spec:\n  date: 2024-01-02\n  answer: yes\n  off: on\n  quoted: "yes"\n  mode: 0644\n  hex: 0x1F\n  big: 1_000\n  float: 1.5\n  nothing: ~\n`;
+    expect(parseDocuments(text, "a.yaml").documents[0]!.object.spec).toEqual({
+      date: "2024-01-02",
+      answer: true,
+      false: true,
+      quoted: "yes",
+      mode: 420,
+      hex: 31,
+      big: 1000,
+      float: 1.5,
+      nothing: null,
+    });
   });
 
   it("resolves merge keys", () => {
-    const text = `${cm("a")}data: &d\n  x: "1"\nextra:\n  <<: *d\n  y: "2"\n`;
-    expect(parseDocuments(text, "a.yaml").documents[0]!.object.extra).toEqual({ x: "1", y: "2" });
+    const text = `${cm("a")}data: &d\n  one: "1"\nextra:\n  <<: *d\n  two: "2"\n`;
+    expect(parseDocuments(text, "a.yaml").documents[0]!.object.extra).toEqual({ one: "1", two: "2" });
   });
 
   type Bad = { name: string; text: string; error: string };
@@ -114,8 +123,8 @@ describe("parseDocuments", () => {
   });
 
   it("accepts aliases that expand modestly", () => {
-    const text = `${cm("a")}x: &x {a: 1}\ny: [*x, *x]\n`;
-    expect(parseDocuments(text, "a.yaml").documents[0]!.object.y).toEqual([{ a: 1 }, { a: 1 }]);
+    const text = `${cm("a")}one: &one {a: 1}\ntwo: [*one, *one]\n`;
+    expect(parseDocuments(text, "a.yaml").documents[0]!.object.two).toEqual([{ a: 1 }, { a: 1 }]);
   });
 
   it("turns deeply nested input into a clear error, not a crash", () => {

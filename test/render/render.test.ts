@@ -1,10 +1,16 @@
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { environmentSchema } from "../../src/config/index.js";
 import { CapstanError, ConfigError } from "../../src/errors.js";
 import { formatRef } from "../../src/manifests/index.js";
-import { defaultRenderOptions, PathMissingError, renderEnvironment } from "../../src/render/index.js";
+import {
+  defaultRenderLimits,
+  defaultRenderOptions,
+  PathMissingError,
+  renderEnvironment,
+  runTool,
+} from "../../src/render/index.js";
 import { fixtureRepo, type HostileCase, hostile, tempDir, treeConfig } from "../helpers/fixtures.js";
 
 const env = (fields: Record<string, unknown>) => environmentSchema.parse({ name: "test", ...fields });
@@ -101,11 +107,101 @@ describe("hostile repositories", () => {
     expect(() => treeConfig(hostile(name))).toThrow(error);
   });
 
-  it("never runs the exec plugin", async () => {
-    const root = hostile("kustomize-exec-plugin");
-    await renderEnvironment(root, treeConfig(root).environments[0]!).catch(() => undefined);
-    const { existsSync } = await import("node:fs");
+  it("kustomize itself refuses the exec plugin even without Capstan's preflight, and never runs it", async () => {
+    const overlay = join(hostile("kustomize-exec-plugin"), "overlay");
+    const attempt = runTool({
+      tool: "kustomize",
+      args: ["build", overlay],
+      cwd: overlay,
+      limits: defaultRenderLimits(),
+    });
+    await expect(attempt).rejects.toThrow(/external plugins disabled/);
     expect(existsSync("/tmp/capstan-pwned")).toBe(false);
+  });
+
+  it.each([
+    ["a go-getter URL in resources", "resources:\n- git::https://example.com/org/repo//base?ref=v1\n"],
+    ["an https URL in components", "components:\n- https://example.com/component.tar.gz\n"],
+    ["an scp-like git address", "resources:\n- git@example.com:org/repo.git\n"],
+    ["a host/org/repo shorthand", "bases:\n- example.com/org/repo/base\n"],
+  ])("refuses %s before kustomize can fetch it", async (_name, kustomization) => {
+    const { dir, remove } = tempDir();
+    try {
+      mkdirSync(join(dir, "k"));
+      writeFileSync(join(dir, "k/kustomization.yaml"), kustomization);
+      await expect(renderEnvironment(dir, env({ path: "k" }))).rejects.toThrow(
+        /is remote; Capstan renders only what is in the repository/,
+      );
+    } finally {
+      remove();
+    }
+  });
+
+  it("refuses an inline transformer plugin with Capstan's own message", async () => {
+    const { dir, remove } = tempDir();
+    try {
+      mkdirSync(join(dir, "k"));
+      writeFileSync(
+        join(dir, "k/kustomization.yaml"),
+        "transformers:\n- |\n  apiVersion: example.com/v1\n  kind: Evil\n  metadata:\n    name: x\n    annotations:\n      config.kubernetes.io/function: |\n        exec: {path: ./evil.sh}\n",
+      );
+      await expect(renderEnvironment(dir, env({ path: "k" }))).rejects.toThrow(
+        "k/kustomization.yaml: transformers entry configures a plugin; exec and KRM-function plugins are not allowed",
+      );
+    } finally {
+      remove();
+    }
+  });
+
+  it("accepts builtin transformers", async () => {
+    const { dir, remove } = tempDir();
+    try {
+      mkdirSync(join(dir, "k"));
+      writeFileSync(join(dir, "k/cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n");
+      writeFileSync(
+        join(dir, "k/prefix.yaml"),
+        "apiVersion: builtin\nkind: PrefixSuffixTransformer\nmetadata: {name: p}\nprefix: team-\nfieldSpecs: [{path: metadata/name}]\n",
+      );
+      writeFileSync(join(dir, "k/kustomization.yaml"), "resources: [cm.yaml]\ntransformers: [prefix.yaml]\n");
+      const result = await renderEnvironment(dir, env({ path: "k" }));
+      expect(result.manifests.map((m) => formatRef(m.ref))).toEqual(["ConfigMap/default/team-a"]);
+    } finally {
+      remove();
+    }
+  });
+});
+
+describe("secrets in renderer messages", () => {
+  it("strikes a secretGenerator literal that kustomize quotes in its error", async () => {
+    const { dir, remove } = tempDir();
+    try {
+      mkdirSync(join(dir, "k"));
+      writeFileSync(
+        join(dir, "k/kustomization.yaml"),
+        'secretGenerator:\n- name: db\n  literals: ["password:Hunter2Literal"]\n',
+      );
+      const attempt = renderEnvironment(dir, env({ path: "k" }));
+      await expect(attempt).rejects.toThrow(/^kustomize failed/);
+      await expect(attempt).rejects.not.toThrow(/Hunter2/);
+    } finally {
+      remove();
+    }
+  });
+
+  it("keeps a Secret value that breaks a YAML tag out of the error", async () => {
+    const { dir, remove } = tempDir();
+    try {
+      mkdirSync(join(dir, "m"));
+      writeFileSync(
+        join(dir, "m/s.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  password: !Hunter2Secret\n",
+      );
+      const attempt = renderEnvironment(dir, env({ path: "m", renderer: "plain" }));
+      await expect(attempt).rejects.toThrow("malformed YAML: unknown tag (hidden)");
+      await expect(attempt).rejects.not.toThrow(/Hunter2/);
+    } finally {
+      remove();
+    }
   });
 });
 
@@ -160,6 +256,19 @@ describe("limits and the sandbox", () => {
     symlinkSync("/etc", join(root, "m/etc"));
     await expect(renderEnvironment(root, env({ path: "m", renderer: "plain" }))).rejects.toThrow(
       "m/etc is a symbolic link to /etc, outside the repository; refused",
+    );
+  });
+
+  it("refuses a helm chart with a link out of the repository, even inside a dot-directory", async () => {
+    const root = repo({
+      "c/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+      "c/templates/cm.yaml":
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: leak}\ndata:\n  p: {{ .Files.Get ".x/p" | quote }}\n',
+    });
+    mkdirSync(join(root, "c/.x"));
+    symlinkSync("/etc/passwd", join(root, "c/.x/p"));
+    await expect(renderEnvironment(root, env({ path: "c", renderer: "helm" }))).rejects.toThrow(
+      "c/.x/p is a symbolic link to /etc/passwd, outside the repository; refused",
     );
   });
 
@@ -240,7 +349,7 @@ describe("limits and the sandbox", () => {
     // /proc/net/dev lists the interfaces of the reader's own network namespace.
     fakeKustomize(
       root,
-      `echo "kind: Net\\napiVersion: v1\\nmetadata: {name: n}\\ndata:"; tail -n +3 /proc/net/dev | cut -d: -f1 | sed 's/^ */  - /'`,
+      `echo "kind: Net\\napiVersion: v1\\nmetadata: {name: net}\\ndata:"; tail -n +3 /proc/net/dev | cut -d: -f1 | sed 's/^ */  - /'`,
     );
     const result = await renderEnvironment(root, env({ path: "k" }));
     expect(result.manifests[0]!.object.data).toEqual(["lo"]);

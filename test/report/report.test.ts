@@ -121,16 +121,46 @@ describe("renderReport", () => {
     expect(cut.match(/```/g)!.length % 2).toBe(0);
     expect(cut.trimEnd().endsWith("</details>")).toBe(true);
   });
+
+  it("keeps every summary row of a repository with thousands of environments", () => {
+    const environments = Array.from({ length: 1500 }, (_, i) => env(`env-${i}`, [change("a", 1)]));
+    const parts = renderReport({ environments });
+    const rows = parts.join("\n").match(/^\| `env-\d+` \|/gm) ?? [];
+    expect(rows).toHaveLength(1500);
+    expect(parts.every((p) => p.length <= 65_536)).toBe(true);
+    expect(parts.join("\n")).not.toContain("✂️");
+  });
+
+  it("counts a long prefix against the budget", () => {
+    const prefix = `<!-- ${"m".repeat(2000)} -->\n`;
+    const parts = renderReport(
+      {
+        environments: [
+          env(
+            "big",
+            Array.from({ length: 60 }, (_, i) => change(`o-${i}`, 60)),
+          ),
+        ],
+      },
+      { budget: 65_536, prefix },
+    );
+    expect(parts.every((p) => p.length <= 65_536 && p.startsWith(prefix))).toBe(true);
+  });
+
+  it("names environments the head's config dropped", () => {
+    const [part] = renderReport({ environments: [], removedEnvironments: ["legacy"] });
+    expect(part).toContain("⚠️ `legacy` is no longer in `.github/capstan.yml`: Capstan stops syncing it");
+  });
 });
 
 describe("splitParts", () => {
   it("packs blocks in order into as few parts as fit", () => {
     const parts = splitParts(["s".repeat(300), "a".repeat(300), "b".repeat(300)], {
-      budget: 1100,
+      budget: 700,
       header: (i, n) => `H${i}/${n}`,
       continued: (i, n) => `more ${i + 1}/${n}`,
     });
-    expect(parts.map((p) => p.length <= 1100)).toEqual([true, true]);
+    expect(parts.map((p) => p.length <= 700)).toEqual([true, true]);
     expect(parts[0]).toMatch(/^H1\/2\n\ns{300}\n\na{300}\n\nmore 2\/2$/);
     expect(parts[1]).toBe(`H2/2\n\n${"b".repeat(300)}`);
   });
