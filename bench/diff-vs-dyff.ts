@@ -5,12 +5,13 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { putToolsOnPath } from "../scripts/tools-bin.js";
 import { diffManifests } from "../src/diff/index.js";
 import { buildObjectSet, parseDocuments } from "../src/manifests/index.js";
-import { compare, useTools } from "./harness.js";
+import { compare } from "./harness.js";
 import { syntheticRenders } from "./synthetic.js";
 
-const bin = useTools();
+const bin = putToolsOnPath();
 const dir = mkdtempSync(join(tmpdir(), "capstan-bench-"));
 try {
   for (const [label, changed] of [

@@ -1,24 +1,9 @@
 // Shared timing for the benchmarks: each contender runs alternately, after a warm-up, and the median of
 // the runs is compared, so a noisy neighbour on the 2-core machine hurts both sides alike.
-import { execFileSync } from "node:child_process";
-import { delimiter } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/dist\/?$/, "/");
-
-/** Builds or reuses the renderer toolchain and puts it on PATH; returns its bin directory. */
-export function useTools(): string {
-  const bin = execFileSync("bash", [`${ROOT}/scripts/tools.sh`], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  })
-    .trim()
-    .split("\n")
-    .at(-1)!;
-  process.env.PATH = `${bin}${delimiter}${process.env.PATH ?? ""}`;
-  return bin;
-}
 
 /** A named thing to time. */
 export interface Contender {

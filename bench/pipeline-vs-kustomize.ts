@@ -3,10 +3,11 @@
 // Goal: ≤ 1.2× the bare renders.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
+import { putToolsOnPath } from "../scripts/tools-bin.js";
 import { diff } from "../src/commands/diff.js";
-import { compare, ROOT, useTools } from "./harness.js";
+import { compare, ROOT } from "./harness.js";
 
-const bin = useTools();
+const bin = putToolsOnPath();
 const sides = ["base", "head"].map((side) => join(ROOT, "fixtures/repos/shop", side));
 
 await compare(

@@ -8,6 +8,8 @@ import { fixtureRepo, gitRepoFrom, hostile, ROOT, tempDir } from "../helpers/fix
 
 const run = promisify(execFile);
 
+const SHOP_DIRS = ["--base-dir", fixtureRepo("shop", "base"), "--head-dir", fixtureRepo("shop", "head")];
+
 // What fixtures/repos/shop/CHANGES.md says the PR changes, environment by environment.
 const SHOP_CHANGES: DiffJson = {
   environments: [
@@ -163,15 +165,7 @@ describe("capstan diff", () => {
       );
 
     it("0 on success", async () => {
-      const r = await cli(
-        "diff",
-        "--base-dir",
-        fixtureRepo("shop", "base"),
-        "--head-dir",
-        fixtureRepo("shop", "head"),
-        "--env",
-        "platform",
-      );
+      const r = await cli("diff", ...SHOP_DIRS, "--env", "platform");
       expect(r.code).toBe(0);
       expect(r.stdout).toContain("− Namespace/platform-sandbox");
     });
@@ -190,15 +184,7 @@ describe("capstan diff", () => {
     });
 
     it("2 on an unknown environment", async () => {
-      const r = await cli(
-        "diff",
-        "--base-dir",
-        fixtureRepo("shop", "base"),
-        "--head-dir",
-        fixtureRepo("shop", "head"),
-        "--env",
-        "qa",
-      );
+      const r = await cli("diff", ...SHOP_DIRS, "--env", "qa");
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(
         'no environment named "qa" in the config (it has: staging, production, monitoring, platform)',

@@ -15,6 +15,22 @@ import { fixtureRepo, type HostileCase, hostile, tempDir, treeConfig } from "../
 
 const env = (fields: Record<string, unknown>) => environmentSchema.parse({ name: "test", ...fields });
 
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const remove of cleanups.splice(0)) remove();
+});
+
+/** A temporary repository holding `files` (path → content), removed after the test. */
+function repo(files: Record<string, string>): string {
+  const { dir, remove } = tempDir();
+  cleanups.push(remove);
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(dir, path, ".."), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  return dir;
+}
+
 describe("renderEnvironment with the real renderers", () => {
   const shop = fixtureRepo("shop", "head");
   const config = treeConfig(shop);
@@ -125,103 +141,61 @@ describe("hostile repositories", () => {
     ["an scp-like git address", "resources:\n- git@example.com:org/repo.git\n"],
     ["a host/org/repo shorthand", "bases:\n- example.com/org/repo/base\n"],
   ])("refuses %s before kustomize can fetch it", async (_name, kustomization) => {
-    const { dir, remove } = tempDir();
-    try {
-      mkdirSync(join(dir, "k"));
-      writeFileSync(join(dir, "k/kustomization.yaml"), kustomization);
-      await expect(renderEnvironment(dir, env({ path: "k" }))).rejects.toThrow(
-        /is remote; Capstan renders only what is in the repository/,
-      );
-    } finally {
-      remove();
-    }
+    const dir = repo({
+      "k/kustomization.yaml": kustomization,
+    });
+    await expect(renderEnvironment(dir, env({ path: "k" }))).rejects.toThrow(
+      /is remote; Capstan renders only what is in the repository/,
+    );
   });
 
   it("refuses an inline transformer plugin with Capstan's own message", async () => {
-    const { dir, remove } = tempDir();
-    try {
-      mkdirSync(join(dir, "k"));
-      writeFileSync(
-        join(dir, "k/kustomization.yaml"),
+    const dir = repo({
+      "k/kustomization.yaml":
         "transformers:\n- |\n  apiVersion: example.com/v1\n  kind: Evil\n  metadata:\n    name: x\n    annotations:\n      config.kubernetes.io/function: |\n        exec: {path: ./evil.sh}\n",
-      );
-      await expect(renderEnvironment(dir, env({ path: "k" }))).rejects.toThrow(
-        "k/kustomization.yaml: transformers entry configures a plugin; exec and KRM-function plugins are not allowed",
-      );
-    } finally {
-      remove();
-    }
+    });
+    await expect(renderEnvironment(dir, env({ path: "k" }))).rejects.toThrow(
+      "k/kustomization.yaml: transformers entry configures a plugin; exec and KRM-function plugins are not allowed",
+    );
   });
 
   it("accepts builtin transformers", async () => {
-    const { dir, remove } = tempDir();
-    try {
-      mkdirSync(join(dir, "k"));
-      writeFileSync(join(dir, "k/cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n");
-      writeFileSync(
-        join(dir, "k/prefix.yaml"),
+    const dir = repo({
+      "k/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+      "k/prefix.yaml":
         "apiVersion: builtin\nkind: PrefixSuffixTransformer\nmetadata: {name: p}\nprefix: team-\nfieldSpecs: [{path: metadata/name}]\n",
-      );
-      writeFileSync(join(dir, "k/kustomization.yaml"), "resources: [cm.yaml]\ntransformers: [prefix.yaml]\n");
-      const result = await renderEnvironment(dir, env({ path: "k" }));
-      expect(result.manifests.map((m) => formatRef(m.ref))).toEqual(["ConfigMap/default/team-a"]);
-    } finally {
-      remove();
-    }
+      "k/kustomization.yaml": "resources: [cm.yaml]\ntransformers: [prefix.yaml]\n",
+    });
+    const result = await renderEnvironment(dir, env({ path: "k" }));
+    expect(result.manifests.map((m) => formatRef(m.ref))).toEqual(["ConfigMap/default/team-a"]);
   });
 });
 
 describe("secrets in renderer messages", () => {
   it("strikes a secretGenerator literal that kustomize quotes in its error", async () => {
-    const { dir, remove } = tempDir();
-    try {
-      mkdirSync(join(dir, "k"));
-      writeFileSync(
-        join(dir, "k/kustomization.yaml"),
-        'secretGenerator:\n- name: db\n  literals: ["password:Hunter2Literal"]\n',
-      );
-      const attempt = renderEnvironment(dir, env({ path: "k" }));
-      await expect(attempt).rejects.toThrow(/^kustomize failed/);
-      await expect(attempt).rejects.not.toThrow(/Hunter2/);
-    } finally {
-      remove();
-    }
+    const dir = repo({
+      "k/kustomization.yaml": 'secretGenerator:\n- name: db\n  literals: ["password:Hunter2Literal"]\n',
+    });
+    const attempt = renderEnvironment(dir, env({ path: "k" }));
+    await expect(attempt).rejects.toThrow(/^kustomize failed/);
+    await expect(attempt).rejects.not.toThrow(/Hunter2/);
   });
 
   it("keeps a Secret value that breaks a YAML tag out of the error", async () => {
-    const { dir, remove } = tempDir();
-    try {
-      mkdirSync(join(dir, "m"));
-      writeFileSync(
-        join(dir, "m/s.yaml"),
+    const dir = repo({
+      "m/s.yaml":
         "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  password: !Hunter2Secret\n",
-      );
-      const attempt = renderEnvironment(dir, env({ path: "m", renderer: "plain" }));
-      await expect(attempt).rejects.toThrow("malformed YAML: unknown tag (hidden)");
-      await expect(attempt).rejects.not.toThrow(/Hunter2/);
-    } finally {
-      remove();
-    }
+    });
+    const attempt = renderEnvironment(dir, env({ path: "m", renderer: "plain" }));
+    await expect(attempt).rejects.toThrow("malformed YAML: unknown tag (hidden)");
+    await expect(attempt).rejects.not.toThrow(/Hunter2/);
   });
 });
 
 describe("limits and the sandbox", () => {
-  let cleanup: (() => void) | undefined;
   afterEach(() => {
-    cleanup?.();
-    cleanup = undefined;
     delete process.env.CAPSTAN_KUSTOMIZE;
   });
-
-  function repo(files: Record<string, string>): string {
-    const { dir, remove } = tempDir();
-    cleanup = remove;
-    for (const [path, content] of Object.entries(files)) {
-      mkdirSync(join(dir, path, ".."), { recursive: true });
-      writeFileSync(join(dir, path), content);
-    }
-    return dir;
-  }
 
   // A stand-in for kustomize that behaves badly, to check the runner's bounds (not its rendering).
   function fakeKustomize(dir: string, script: string): void {
