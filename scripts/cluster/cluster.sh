@@ -36,10 +36,11 @@ ours() {
   [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$state/"
 }
 
-# stop_all: TERM to every recorded process at once (they shut down in parallel), KILL to what is left after
-# a few seconds. Only pids we recorded, never a process picked by name.
+# stop_all GRACE: TERM to every recorded process at once (they shut down in parallel), KILL to what is left
+# after GRACE seconds. Only pids we recorded, never a process picked by name.
 stop_all() {
-  local name pid live=() i
+  local grace=$1 name pid live=() i stop_start
+  stop_start=$(now_us)
   [ -d "$state/pids" ] || return 0
   for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
     name=${COMPONENTS[i]}
@@ -50,27 +51,40 @@ stop_all() {
     fi
     rm -f "$state/pids/$name"
   done
-  local deadline=$(($(now_us) + 5000000)) entry
+  local deadline=$(($(now_us) + grace * 1000000)) entry
   for entry in "${live[@]}"; do
     pid=${entry#*:}
-    while kill -0 "$pid" 2>/dev/null && [ "$(now_us)" -lt "$deadline" ]; do sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "${entry%%:*} (pid $pid) ignored TERM for 5 s; sending KILL"
+    while ! exited "$pid" && [ "$(now_us)" -lt "$deadline" ]; do sleep 0.05; done
+    if ! exited "$pid"; then
+      log "${entry%%:*} (pid $pid) still running ${grace} s after TERM; sending KILL"
       kill -KILL "$pid" 2>/dev/null || true
+      while ! exited "$pid"; do sleep 0.05; done
     fi
   done
-  # A killed process is a zombie until reaped by init; wait until it is really gone, so a following `up`
-  # or `ps` sees a clean slate.
+  [ ${#live[@]} -eq 0 ] || log "all processes exited after $(secs_since "$stop_start") s"
+  # Exited is enough for the next `up`, but a `ps` or `pgrep` right after `down` would still list the
+  # zombies; wait (boundedly) for init to reap them so "nothing left running" is plain to see.
+  deadline=$(($(now_us) + 5000000))
   for entry in "${live[@]}"; do
     pid=${entry#*:}
-    while [ -e "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null; do sleep 0.05; done
+    while [ -e "/proc/$pid" ] && [ "$(now_us)" -lt "$deadline" ]; do sleep 0.1; done
   done
+}
+
+# exited PID: the process is gone or a zombie. Our components are orphans (their launching shell has
+# exited), and this machine's init reaps orphans only every couple of seconds, so `kill -0` would report a
+# process that has already exited, closed its ports and released its files as alive.
+# One read of the status file: testing existence and state separately races with the reaping.
+exited() {
+  local st
+  st=$(grep -m1 '^State:' "/proc/$1/status" 2>/dev/null) || return 0
+  [[ $st == *[ZX]* ]]
 }
 
 cmd_down() {
   local start
   start=$(now_us)
-  stop_all
+  stop_all 5
   rm -rf "$state"
   log "down in $(secs_since "$start") s"
 }
@@ -171,6 +185,7 @@ start() {
   current=$name
   setsid "$@" >"$state/logs/$name.log" 2>&1 </dev/null &
   echo $! >"$state/pids/$name"
+  disown # not a job of this shell: no "Killed" notices on teardown
 }
 
 # wait_for WHAT COMPONENT CMD...: polls CMD until it succeeds, failing early if COMPONENT has exited and
@@ -198,13 +213,17 @@ fail() {
 on_up_exit() {
   local rc=$?
   [ "$up_done" = 1 ] && return
+  # A signal can land while a probe runs with stderr sent to /dev/null; report on the real stderr.
+  exec 2>&3
   [ "$rc" -ne 0 ] || rc=1
   if [ -n "$current" ] && [ -f "$state/logs/$current.log" ]; then
     log "last lines of $state/logs/$current.log:"
     tail -n 25 "$state/logs/$current.log" | sed 's/^/    /' >&2
   fi
+  # A short grace: the data is thrown away, and an apiserver still starting up doesn't act on TERM for
+  # long seconds (it keeps retrying etcd, which in turn waits for it to hang up).
   log "tearing down what was started"
-  stop_all
+  stop_all 1
   find "$state" -mindepth 1 -maxdepth 1 ! -name logs -exec rm -rf {} +
   log "logs kept in $state/logs"
   exit "$rc"
@@ -276,6 +295,7 @@ cmd_up() {
     [ -x "$bin/$name" ] || fail "$bin/$name is missing; run $here/build.sh"
   done
 
+  exec 3>&2
   mkdir -p "$state"/{pids,logs,ports}
   echo "$bin" >"$state/bin"
   trap on_up_exit EXIT
@@ -308,7 +328,10 @@ cmd_up() {
     --tls-cert-file="$pki/admin.crt" --tls-private-key-file="$pki/admin.key" --client-ca-file="$pki/ca.crt" \
     --service-account-key-file="$pki/admin.key" --service-account-signing-key-file="$pki/admin.key" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
-    --proxy-client-cert-file="$pki/admin.crt" --proxy-client-key-file="$pki/admin.key"
+    --proxy-client-cert-file="$pki/admin.crt" --proxy-client-key-file="$pki/admin.key" \
+    --requestheader-client-ca-file="$pki/ca.crt" --requestheader-allowed-names=kwok-admin \
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra-
   wait_for "kube-apiserver /readyz" kube-apiserver curl_tls "https://127.0.0.1:$api_port/readyz"
 
   # Node monitor timings are kwokctl's defaults (5 s / 40 s, kwok leases of 40 s): nodes go Ready fast and
