@@ -4,10 +4,31 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   root: fileURLToPath(new URL("..", import.meta.url)),
   test: {
-    include: ["test/**/*.test.ts"],
-    globalSetup: ["test/setup/tools.ts"],
     testTimeout: 30_000,
-    // Renderer runs are real processes on a 2-core machine; two workers keep them from starving.
+    // Renderers and the control plane are real processes on a 2-core machine; two workers keep them from
+    // starving each other.
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/e2e/**"],
+          globalSetup: ["test/setup/tools.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          // Against the real control plane from scripts/cluster (see test/setup/cluster.ts).
+          globalSetup: ["test/setup/tools.ts", "test/setup/cluster.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

@@ -92,6 +92,7 @@ cmd_down() {
 cmd_env() {
   [ -f "$state/kubeconfig" ] || { log "no cluster at $state; run: $0 up"; exit 1; }
   printf 'export KUBECONFIG=%q\n' "$state/kubeconfig"
+  # shellcheck disable=SC2016 # $PATH is for the shell that evals this
   printf 'export PATH=%q:"$PATH"\n' "$(cat "$state/bin")"
 }
 

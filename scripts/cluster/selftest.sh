@@ -37,8 +37,10 @@ export KUBECONFIG=$kubeconfig
 want=$(basename "$(dirname "$(readlink -f "$(command -v kube-apiserver)")")")
 want=${want#kubernetes-}
 kubectl version >&2
-got=$(kubectl version -o json | jq -r .serverVersion.gitVersion)
-client=$(kubectl version -o json | jq -r .clientVersion.gitVersion)
+versions=$(kubectl version -o yaml)
+git_version() { awk -v section="$1:" '$1 == section { on = 1; next } /^[^ ]/ { on = 0 } on && $1 == "gitVersion:" { print $2 }' <<<"$versions"; }
+got=$(git_version serverVersion)
+client=$(git_version clientVersion)
 if [ "$got" = "$want" ] && [ "$client" = "$want" ]; then ok "(a) server and client report $got"; else ko "(a) server $got, client $client, built $want"; fi
 
 deployment() { # deployment NAME REPLICAS [FAIL_MODE]: a Deployment of a fake image, optionally failing
@@ -116,7 +118,7 @@ if leftovers=$(pgrep -af -- "$CAPSTAN_CLUSTER_DIR/"); then
 else
   ok "no process left after down"
 fi
-[ ! -e "$CAPSTAN_CLUSTER_DIR" ] && ok "state folder removed" || ko "state folder still there"
+if [ ! -e "$CAPSTAN_CLUSTER_DIR" ]; then ok "state folder removed"; else ko "state folder still there"; fi
 rmdir "$(dirname "$CAPSTAN_CLUSTER_DIR")" 2>/dev/null || true
 
 echo "$passed passed, $failed failed"
