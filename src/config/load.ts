@@ -1,6 +1,7 @@
 import { type Document, isMap, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { ConfigError, type ConfigProblem } from "../errors.js";
+import { RULE_IDS } from "../policy/rule-ids.js";
 import { type Config, configSchema } from "./schema.js";
 import { validateConfig } from "./validate.js";
 
@@ -57,7 +58,7 @@ export function parseConfig(text: string, file = CONFIG_PATH): Config {
       problems.sort((a, b) => a.line - b.line),
     );
   }
-  const semantic = validateConfig(parsed.data);
+  const semantic = validateConfig(parsed.data, RULE_IDS);
   if (semantic.length > 0) {
     throw new ConfigError(
       file,

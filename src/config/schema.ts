@@ -11,11 +11,36 @@ export const severitySchema = z
 /** Policy settings, shared by the whole repository and overridable per environment. */
 export const policySchema = z
   .strictObject({
-    /** Severity per rule id, e.g. `{ image-latest-tag: error, resource-limits: warning }`. */
+    /** Severity per rule id, e.g. `{ image-tag: error, resources: warning }`. */
     rules: z
       .record(z.string(), severitySchema)
       .default({})
       .meta({ description: "Severity per rule id. Rules not listed keep their default severity." }),
+    /** Labels every object must carry (rule `required-labels`). */
+    requiredLabels: z
+      .array(z.string().min(1))
+      .optional()
+      .meta({ description: "Labels every object must carry (rule required-labels)." }),
+    /** The fewest replicas a workload may ask for, e.g. 2 in production (rule `min-replicas`). */
+    minReplicas: z
+      .int()
+      .min(1)
+      .optional()
+      .meta({
+        description: "The fewest replicas a Deployment or StatefulSet may ask for (rule min-replicas).",
+      }),
+    /** Namespaces objects may live in (rule `namespaces`). Default: the environment's namespace. */
+    namespaces: z
+      .array(z.string().regex(DNS_LABEL, { error: "must be a lowercase DNS label (a-z, 0-9, -)" }))
+      .optional()
+      .meta({ description: "Namespaces objects may live in (rule namespaces). Default: the environment's." }),
+    /** Cluster-scoped kinds the environment may hold, e.g. `[Namespace, ClusterRole]` (rule `namespaces`). */
+    clusterScoped: z
+      .array(z.string().min(1))
+      .optional()
+      .meta({
+        description: "Cluster-scoped kinds the environment may hold, e.g. [Namespace] (rule namespaces).",
+      }),
   })
   .meta({ description: "Policy check settings." });
 
@@ -151,3 +176,5 @@ export type Environment = z.output<typeof environmentSchema>;
 export type RendererName = Environment["renderer"];
 /** A policy severity. */
 export type Severity = z.output<typeof severitySchema>;
+/** Policy settings as written (repository-wide or per environment). */
+export type PolicyConfig = z.output<typeof policySchema>;

@@ -9,12 +9,24 @@ export interface SemanticProblem {
 
 /**
  * Checks what the schema cannot say: environment names are unique, paths and values files stay inside
- * the repository, and helm settings only go with a renderer that can use them.
+ * the repository, helm settings only go with a renderer that can use them, and policy rules exist.
  */
-export function validateConfig(config: Config): SemanticProblem[] {
+export function validateConfig(config: Config, ruleIds: readonly string[]): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
+  const checkRules = (rules: Record<string, unknown>, path: Array<string | number>) => {
+    for (const id of Object.keys(rules)) {
+      if (!ruleIds.includes(id)) {
+        problems.push({
+          path: [...path, id],
+          message: `unknown policy rule; the rules are ${ruleIds.join(", ")}`,
+        });
+      }
+    }
+  };
+  checkRules(config.policy.rules, ["policy", "rules"]);
   const names = new Map<string, number>();
   config.environments.forEach((env, i) => {
+    if (env.policy) checkRules(env.policy.rules, ["environments", i, "policy", "rules"]);
     const first = names.get(env.name);
     if (first !== undefined) {
       problems.push({

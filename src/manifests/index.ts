@@ -1,3 +1,4 @@
+export { locateField } from "./locate.js";
 export { MASK, maskSecret, maskSecretPair } from "./mask.js";
 export { normalize } from "./normalize.js";
 export { buildObjectSet } from "./object-set.js";
@@ -7,5 +8,5 @@ export { isRecord } from "./record.js";
 export { compareRefs, formatRef, groupOf, type ObjectRef, refKey } from "./ref.js";
 export { clusterScopedCustomKinds, isClusterScoped } from "./scope.js";
 export { isSecret, LAST_APPLIED } from "./secret.js";
-export type { KubeMetadata, KubeObject, Manifest, ParsedDocument } from "./types.js";
+export type { DocumentOrigin, KubeMetadata, KubeObject, Manifest, ParsedDocument } from "./types.js";
 export { KUBERNETES_YAML, safeReason } from "./yaml-schema.js";

@@ -13,7 +13,7 @@ import type { KubeObject, Manifest, ParsedDocument } from "./types.js";
 export function buildObjectSet(documents: readonly ParsedDocument[], defaultNamespace: string): Manifest[] {
   const customClusterKinds = clusterScopedCustomKinds(documents.map((d) => d.object));
   const seen = new Map<string, Manifest>();
-  for (const { object, source } of documents) {
+  for (const { object, source, origin } of documents) {
     const group = groupOf(object.apiVersion);
     const clusterScoped = isClusterScoped(group, object.kind, customClusterKinds);
     const namespace = clusterScoped ? null : object.metadata.namespace || defaultNamespace;
@@ -21,6 +21,7 @@ export function buildObjectSet(documents: readonly ParsedDocument[], defaultName
       ref: { group, kind: object.kind, namespace, name: object.metadata.name },
       object: withNamespace(object, namespace),
       source,
+      origin,
     };
     const key = refKey(manifest.ref);
     const first = seen.get(key);

@@ -1,7 +1,7 @@
 import yaml from "js-yaml";
 import { errorMessage, ManifestError, type SourcePosition } from "../errors.js";
 import { isRecord } from "./record.js";
-import type { KubeObject, ParsedDocument } from "./types.js";
+import type { DocumentOrigin, KubeObject, ParsedDocument } from "./types.js";
 import { KUBERNETES_YAML, safeReason } from "./yaml-schema.js";
 
 /** Options for {@link parseDocuments}. */
@@ -43,7 +43,7 @@ export function parseDocuments(text: string, file: string, options = defaultPars
     const line = firstContentLine(chunk.text, chunk.line);
     // Only an alias (`*name`) can make a document expand; most documents have none.
     if (chunk.text.includes("*")) checkExpansion(value, options.maxExpandedNodes, { file, line });
-    collect(value, { file, line }, result);
+    collect(value, { file, line }, { text: chunk.text, line: chunk.line, prefix: [] }, result);
   }
   return result;
 }
@@ -125,7 +125,7 @@ function checkExpansion(root: unknown, limit: number, at: SourcePosition): void 
   }
 }
 
-function collect(value: unknown, source: SourcePosition, into: ParseResult): void {
+function collect(value: unknown, source: SourcePosition, origin: DocumentOrigin, into: ParseResult): void {
   if (!isRecord(value) || (!("apiVersion" in value) && !("kind" in value))) {
     into.notices.push(
       `${source.file}:${source.line}: not a Kubernetes object (no apiVersion and kind); ignored`,
@@ -139,7 +139,9 @@ function collect(value: unknown, source: SourcePosition, into: ParseResult): voi
   if (kind === "List" || (kind.endsWith("List") && Array.isArray(value.items))) {
     const items = value.items;
     if (!Array.isArray(items)) throw new ManifestError(`${kind} has no items array`, source);
-    for (const item of items) collect(item, source, into);
+    items.forEach((item, i) =>
+      collect(item, source, { ...origin, prefix: [...origin.prefix, "items", i] }, into),
+    );
     return;
   }
   const metadata = value.metadata;
@@ -152,5 +154,5 @@ function collect(value: unknown, source: SourcePosition, into: ParseResult): voi
   if (metadata.namespace !== undefined && typeof metadata.namespace !== "string") {
     throw new ManifestError(`${kind}/${metadata.name} has a metadata.namespace that is not a string`, source);
   }
-  into.documents.push({ object: value as KubeObject, source });
+  into.documents.push({ object: value as KubeObject, source, origin });
 }

@@ -18,10 +18,24 @@ export interface KubeMetadata {
   [field: string]: unknown;
 }
 
+/**
+ * The YAML text an object was parsed from, kept so that a finding can later point at the line of one
+ * field (see `locateField`) without every parse paying for positions.
+ */
+export interface DocumentOrigin {
+  /** The document's text (a slice of the file or the rendered stream). */
+  text: string;
+  /** 1-based line of the text's first line in its file. */
+  line: number;
+  /** Where the object sits inside the document: `[]`, or `["items", 3]` for an item of a List. */
+  prefix: Array<string | number>;
+}
+
 /** A parsed object with its identity and where it came from. */
 export interface Manifest {
   ref: ObjectRef;
   object: KubeObject;
+  origin?: DocumentOrigin;
   /**
    * The file and line of the document. For kustomize and helm output this is the rendered stream
    * (`<env path> (kustomize build)`) unless the renderer names the template it came from.
@@ -33,4 +47,5 @@ export interface Manifest {
 export interface ParsedDocument {
   object: KubeObject;
   source: SourcePosition;
+  origin?: DocumentOrigin;
 }

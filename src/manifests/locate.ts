@@ -1,0 +1,42 @@
+import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
+import type { Manifest } from "./types.js";
+
+// One parse per document, however many findings point into it.
+const cache = new WeakMap<object, { doc: ReturnType<typeof parseDocument>; lines: LineCounter }>();
+
+/**
+ * The 1-based line of a field of an object in its source file, e.g. `["spec", "template", "spec",
+ * "containers", 0, "image"]`. Where the field is missing (a finding about an absent field), the line of
+ * its deepest present parent; where the object has no origin, the line of its document.
+ *
+ * Uses the `yaml` parser, which keeps positions; it runs only for objects that have a finding.
+ */
+export function locateField(manifest: Manifest, path: ReadonlyArray<string | number>): number {
+  const origin = manifest.origin;
+  if (!origin) return manifest.source.line;
+  let parsed = cache.get(origin);
+  if (!parsed) {
+    const lines = new LineCounter();
+    parsed = { doc: parseDocument(origin.text, { lineCounter: lines }), lines };
+    cache.set(origin, parsed);
+  }
+  let node: unknown = parsed.doc.contents;
+  let offset: number | undefined;
+  for (const key of [...origin.prefix, ...path]) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
+      if (!pair) break;
+      offset = (pair.key as { range?: [number, number, number] }).range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof key === "number") {
+      const item = node.items[key] as { range?: [number, number, number] } | undefined;
+      if (!item) break;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  if (offset === undefined) return manifest.source.line;
+  return origin.line + parsed.lines.linePos(offset).line - 1;
+}

@@ -1,0 +1,14 @@
+export { API_REMOVALS, type ApiRemoval, findRemoval } from "./api-removals.js";
+export { runPolicy, SKIP_ANNOTATION } from "./engine.js";
+export { RULE_IDS } from "./rule-ids.js";
+export { RULES } from "./rules/index.js";
+export { type ResolvedPolicy, resolvePolicy } from "./settings.js";
+export type {
+  Exemption,
+  Finding,
+  FindingSeverity,
+  PolicyResult,
+  PolicySettings,
+  Rule,
+  Violation,
+} from "./types.js";

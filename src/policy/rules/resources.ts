@@ -1,0 +1,34 @@
+import { isRecord } from "../../manifests/index.js";
+import type { Rule } from "../types.js";
+import { containerName, locatedContainers } from "../workloads.js";
+
+// CPU limits are deliberately not required: they throttle bursty services and many platforms leave them out.
+const REQUIRED = [
+  ["requests", "cpu"],
+  ["requests", "memory"],
+  ["limits", "memory"],
+] as const;
+
+/** Containers without requests get scheduled blind and evicted first; without a memory limit one leak hurts the node. */
+export const resources: Rule = {
+  id: "resources",
+  defaultSeverity: "warning",
+  rationale:
+    "Without requests the scheduler places pods blind; without a memory limit one leak can starve the node.",
+  hint: "Set resources.requests.cpu, resources.requests.memory and resources.limits.memory on every container.",
+  check(object) {
+    return locatedContainers(object).flatMap((c) => {
+      const res = isRecord(c.container.resources) ? c.container.resources : {};
+      const missing = REQUIRED.filter(
+        ([group, key]) => !isRecord(res[group]) || res[group][key] === undefined,
+      );
+      if (missing.length === 0) return [];
+      return [
+        {
+          message: `container ${containerName(c)} has no ${missing.map(([g, k]) => `${g}.${k}`).join(", ")}`,
+          path: [...c.path, ...(isRecord(c.container.resources) ? ["resources"] : [])],
+        },
+      ];
+    });
+  },
+};

@@ -1,0 +1,31 @@
+import type { Config, Environment, Severity } from "../config/index.js";
+import { RULES } from "./rules/index.js";
+import type { PolicySettings } from "./types.js";
+
+/** What the policy checks of one environment run with: each rule's severity and the rules' parameters. */
+export interface ResolvedPolicy {
+  severities: Map<string, Severity>;
+  settings: Omit<PolicySettings, "objects">;
+}
+
+/**
+ * Resolves policy for one environment: each rule's default severity, then the repository's
+ * `policy.rules`, then the environment's. Parameters set on the environment replace the repository's.
+ */
+export function resolvePolicy(config: Config, env: Environment): ResolvedPolicy {
+  const repo = config.policy;
+  const own = env.policy;
+  const severities = new Map<string, Severity>(RULES.map((r) => [r.id, r.defaultSeverity]));
+  for (const [id, severity] of Object.entries({ ...repo.rules, ...own?.rules })) severities.set(id, severity);
+  return {
+    severities,
+    settings: {
+      namespace: env.namespace,
+      kubeVersion: env.kubeVersion,
+      requiredLabels: own?.requiredLabels ?? repo.requiredLabels ?? [],
+      minReplicas: own?.minReplicas ?? repo.minReplicas,
+      namespaces: own?.namespaces ?? repo.namespaces ?? [env.namespace],
+      clusterScoped: own?.clusterScoped ?? repo.clusterScoped ?? [],
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import type { KubeObject, Manifest, ObjectRef } from "../manifests/index.js";
+
+/** How strongly a finding counts: an error fails the `capstan/policy` check, a warning informs. */
+export type FindingSeverity = "error" | "warning";
+
+/** The settings a rule reads, resolved for one environment (repository-wide, then the environment's). */
+export interface PolicySettings {
+  /** The environment's default namespace. */
+  namespace: string;
+  /** Target Kubernetes minor, e.g. `1.36`. */
+  kubeVersion: string;
+  requiredLabels: string[];
+  minReplicas?: number;
+  /** Namespaces objects may live in. */
+  namespaces: string[];
+  /** Cluster-scoped kinds allowed. */
+  clusterScoped: string[];
+  /** Objects of the same render, for rules that look across objects (CRDs for schema validation). */
+  objects: readonly Manifest[];
+}
+
+/** One thing a rule found wrong with one object. */
+export interface Violation {
+  message: string;
+  /** The offending field, e.g. `["spec", "template", "spec", "containers", 0, "image"]`; the object if absent. */
+  path?: Array<string | number>;
+  /** Overrides the rule's default severity for this violation (a removed API is worse than a deprecated one). */
+  severity?: FindingSeverity;
+}
+
+/** A built-in policy rule. */
+export interface Rule {
+  /** Stable id used in config, annotations and output, e.g. `image-tag`. */
+  id: string;
+  defaultSeverity: FindingSeverity;
+  /** Why the rule exists, in one line. */
+  rationale: string;
+  /** How to fix a finding, in one line. */
+  hint: string;
+  check(object: KubeObject, settings: PolicySettings): Violation[];
+}
+
+/** A finding as reported: which rule, how bad, which object, and where. */
+export interface Finding {
+  rule: string;
+  severity: FindingSeverity;
+  message: string;
+  hint: string;
+  ref: ObjectRef;
+  /** Repository-relative file (or rendered stream) and 1-based line of the offending field. */
+  file: string;
+  line: number;
+}
+
+/** A rule that an object opted out of with `capstan.dev/skip-policies`; always reported, never silent. */
+export interface Exemption {
+  rule: string;
+  ref: ObjectRef;
+  file: string;
+  line: number;
+}
+
+/** The outcome of the policy checks of one environment. */
+export interface PolicyResult {
+  findings: Finding[];
+  exemptions: Exemption[];
+}
