@@ -139,9 +139,9 @@ function collect(value: unknown, source: SourcePosition, origin: DocumentOrigin,
   if (kind === "List" || (kind.endsWith("List") && Array.isArray(value.items))) {
     const items = value.items;
     if (!Array.isArray(items)) throw new ManifestError(`${kind} has no items array`, source);
-    items.forEach((item, i) =>
-      collect(item, source, { ...origin, prefix: [...origin.prefix, "items", i] }, into),
-    );
+    for (const [i, item] of items.entries()) {
+      collect(item, source, { ...origin, prefix: [...origin.prefix, "items", i] }, into);
+    }
     return;
   }
   const metadata = value.metadata;
