@@ -1,12 +1,14 @@
 import { parseArgs } from "node:util";
 import type { DiffOptions } from "../commands/diff.js";
+import type { PolicyOptions } from "../commands/policy.js";
 import { UsageError } from "../errors.js";
 
 /** A parsed command line: which command, with which options. */
 export type Command =
   | { name: "help"; topic?: string }
   | { name: "version" }
-  | { name: "diff"; options: DiffOptions };
+  | { name: "diff"; options: DiffOptions }
+  | { name: "policy"; options: PolicyOptions };
 
 /** The usage text of `capstan` and each command. */
 export const USAGE: Record<string, string> = {
@@ -14,6 +16,7 @@ export const USAGE: Record<string, string> = {
 
 Commands:
   diff     What merging a change does to each environment (rendered, object by object)
+  policy   Policy checks of each environment's rendered objects
 
 Run "capstan help <command>" for a command's options.`,
   diff: `Usage: capstan diff (--repo DIR --base REF --head REF | --base-dir A --head-dir B) [options]
@@ -30,6 +33,22 @@ Options:
   --format FORMAT      markdown (default) or json
 
 Exit status: 0 on success, 1 when an environment could not be rendered, 2 on usage or config errors.`,
+  policy: `Usage: capstan policy (--repo DIR --ref REF | --dir DIR) [options]
+
+Renders every environment and runs the policy checks on its objects. Findings name the rule, the
+object, and the file and line of the offending field.
+
+Sources (one of):
+  --repo DIR --ref REF   a local git repository, tree taken at a ref
+  --dir DIR              a directory
+
+Options:
+  --config FILE        config to use (default: .github/capstan.yml in the tree)
+  --env NAME           an environment to check; repeatable (default: all)
+  --format FORMAT      text (default) or json
+
+Exit status: 0 when no error-severity finding exists, 1 when one does (or an environment could not be
+rendered), 2 on usage or config errors.`,
 };
 
 /**
@@ -50,6 +69,8 @@ export function parseCommand(argv: readonly string[]): Command {
       return { name: "version" };
     case "diff":
       return { name: "diff", options: parseDiff(rest) };
+    case "policy":
+      return { name: "policy", options: parsePolicy(rest) };
     default:
       throw new UsageError(`unknown command "${name}"\n\n${USAGE.main}`);
   }
@@ -85,6 +106,32 @@ function parseDiff(args: readonly string[]): DiffOptions {
     if (!values["base-dir"] || !values["head-dir"])
       throw new UsageError("--base-dir and --head-dir go together");
     options.dirs = { base: values["base-dir"], head: values["head-dir"] };
+  }
+  return options;
+}
+
+function parsePolicy(args: readonly string[]): PolicyOptions {
+  const { values } = parseStrict(args, {
+    repo: { type: "string" },
+    ref: { type: "string" },
+    dir: { type: "string" },
+    config: { type: "string" },
+    env: { type: "string", multiple: true },
+    format: { type: "string", default: "text" },
+  });
+  const format = values.format;
+  if (format !== "text" && format !== "json")
+    throw new UsageError(`--format must be text or json (got "${format}")`);
+  const usingRepo = values.repo !== undefined || values.ref !== undefined;
+  if (usingRepo === (values.dir !== undefined)) {
+    throw new UsageError(`give either --repo DIR --ref REF, or --dir DIR\n\n${USAGE.policy}`);
+  }
+  const options: PolicyOptions = { environments: values.env ?? [], format, config: values.config };
+  if (usingRepo) {
+    if (!values.repo || !values.ref) throw new UsageError("--repo and --ref go together");
+    options.repo = { dir: values.repo, ref: values.ref };
+  } else {
+    options.dir = values.dir;
   }
   return options;
 }

@@ -1,11 +1,9 @@
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { type Config, parseConfig } from "../config/index.js";
-import { ConfigError } from "../errors.js";
 import { previewEnvironments } from "../flows/preview.js";
 import { extractRef, type Tree } from "../local/git-tree.js";
 import { defaultRenderOptions } from "../render/index.js";
 import { type EnvironmentReport, renderReport } from "../report/index.js";
+import { readConfigFile } from "./source.js";
 
 /** Options of `capstan diff`, after argv parsing. */
 export interface DiffOptions {
@@ -75,18 +73,6 @@ export async function diff(options: DiffOptions): Promise<{ output: string; exit
   } finally {
     await Promise.all(trees.map((t) => t.dispose()));
   }
-}
-
-async function readConfigFile(path: string): Promise<Config> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    throw new ConfigError(path, [
-      { line: 1, path: "", message: `cannot be read (${(err as NodeJS.ErrnoException).code})` },
-    ]);
-  }
-  return parseConfig(text, path);
 }
 
 /** The machine-readable result: identities and actions only, never object contents. */

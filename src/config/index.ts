@@ -1,5 +1,5 @@
 export { configJsonSchema, configJsonSchemaText } from "./json-schema.js";
-export { CONFIG_PATH, formatPath, MAX_CONFIG_BYTES, parseConfig } from "./load.js";
+export { CONFIG_PATH, MAX_CONFIG_BYTES, parseConfig } from "./load.js";
 export { repoPath } from "./paths.js";
 export {
   type Config,

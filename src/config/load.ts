@@ -1,8 +1,10 @@
 import { type Document, isMap, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { ConfigError, type ConfigProblem } from "../errors.js";
+import { formatPath } from "../manifests/field-path.js";
 import { RULE_IDS } from "../policy/rule-ids.js";
 import { type Config, configSchema } from "./schema.js";
+import { closest } from "./suggest.js";
 import { validateConfig } from "./validate.js";
 
 /** Where a repository keeps its Capstan config. */
@@ -108,7 +110,7 @@ function describeIssue(
 // The keys a strict object accepts, to suggest the one a user probably meant ("autosync" → "autoSync").
 function suggest(key: string, issue: z.core.$ZodIssueUnrecognizedKeys): string {
   const known = knownKeys(issue.path);
-  const match = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+  const match = closest(key, known);
   return match
     ? `; did you mean "${match}"?`
     : known.length > 0
@@ -137,27 +139,8 @@ function valueAt(data: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return node;
 }
 
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    row = next;
-  }
-  return row[b.length]!;
-}
-
 function article(expected: string): string {
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
-}
-
-/** `environments[1].helm.valuesFiles[0]`: a key path as a user reads it. */
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path
-    .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-    .join("");
 }
 
 // The line of the deepest node of `path` that exists: the key itself, or its parent when it is missing.

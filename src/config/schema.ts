@@ -22,25 +22,18 @@ export const policySchema = z
       .optional()
       .meta({ description: "Labels every object must carry (rule required-labels)." }),
     /** The fewest replicas a workload may ask for, e.g. 2 in production (rule `min-replicas`). */
-    minReplicas: z
-      .int()
-      .min(1)
-      .optional()
-      .meta({
-        description: "The fewest replicas a Deployment or StatefulSet may ask for (rule min-replicas).",
-      }),
+    minReplicas: z.int().min(1).optional().meta({
+      description: "The fewest replicas a Deployment or StatefulSet may ask for (rule min-replicas).",
+    }),
     /** Namespaces objects may live in (rule `namespaces`). Default: the environment's namespace. */
     namespaces: z
       .array(z.string().regex(DNS_LABEL, { error: "must be a lowercase DNS label (a-z, 0-9, -)" }))
       .optional()
       .meta({ description: "Namespaces objects may live in (rule namespaces). Default: the environment's." }),
     /** Cluster-scoped kinds the environment may hold, e.g. `[Namespace, ClusterRole]` (rule `namespaces`). */
-    clusterScoped: z
-      .array(z.string().min(1))
-      .optional()
-      .meta({
-        description: "Cluster-scoped kinds the environment may hold, e.g. [Namespace] (rule namespaces).",
-      }),
+    clusterScoped: z.array(z.string().min(1)).optional().meta({
+      description: "Cluster-scoped kinds the environment may hold, e.g. [Namespace] (rule namespaces).",
+    }),
   })
   .meta({ description: "Policy check settings." });
 

@@ -1,5 +1,6 @@
 import { repoPath } from "./paths.js";
 import type { Config } from "./schema.js";
+import { closest } from "./suggest.js";
 
 /** A semantic problem of a config that parsed against the schema, located by its key path. */
 export interface SemanticProblem {
@@ -16,10 +17,9 @@ export function validateConfig(config: Config, ruleIds: readonly string[]): Sema
   const checkRules = (rules: Record<string, unknown>, path: Array<string | number>) => {
     for (const id of Object.keys(rules)) {
       if (!ruleIds.includes(id)) {
-        problems.push({
-          path: [...path, id],
-          message: `unknown policy rule; the rules are ${ruleIds.join(", ")}`,
-        });
+        const near = closest(id, ruleIds);
+        const message = near ? `did you mean "${near}"?` : `the rules are ${ruleIds.join(", ")}`;
+        problems.push({ path: [...path, id], message: `unknown policy rule; ${message}` });
       }
     }
   };

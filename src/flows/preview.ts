@@ -2,6 +2,7 @@ import type { Config, Environment } from "../config/index.js";
 import { diffManifests } from "../diff/index.js";
 import { ConfigError, errorMessage, UsageError } from "../errors.js";
 import type { Manifest } from "../manifests/index.js";
+import { resolvePolicy, runPolicy } from "../policy/index.js";
 import { PathMissingError, type RenderOptions, renderEnvironment } from "../render/index.js";
 import type { EnvironmentReport } from "../report/index.js";
 import { readTreeConfig } from "./tree-config.js";
@@ -34,6 +35,7 @@ export interface PreviewResult {
  *    the head has nothing at its base.
  * 3. Render both sides of each environment with the real renderer, in parallel.
  * 4. Diff object by object (normalized, Secrets masked).
+ * 5. Run the policy checks on the head's objects.
  *
  * A render failure is reported for its environment and does not stop the others. Environments that the
  * head's config dropped are named, since Capstan stops syncing them and leaves their objects behind.
@@ -63,7 +65,7 @@ export async function previewEnvironments(input: PreviewInput): Promise<PreviewR
   const reports: EnvironmentReport[] = [];
   for (const env of selected) {
     const baseEnv = baseConfig?.environments.find((e) => e.name === env.name);
-    reports.push(await previewOne(input, env, baseEnv, notices));
+    reports.push(await previewOne(input, { config: headConfig, env }, baseEnv, notices));
   }
   const headNames = new Set(headConfig.environments.map((e) => e.name));
   const removedEnvironments =
@@ -73,7 +75,12 @@ export async function previewEnvironments(input: PreviewInput): Promise<PreviewR
   return { environments: reports, removedEnvironments };
 }
 
-function selectEnvironments(config: Config, names: readonly string[]): Environment[] {
+/**
+ * The environments of a config named in `names`, in that order; all of them when `names` is empty.
+ *
+ * @throws UsageError naming an environment the config does not have
+ */
+export function selectEnvironments(config: Config, names: readonly string[]): Environment[] {
   if (names.length === 0) return config.environments;
   return names.map((name) => {
     const env = config.environments.find((e) => e.name === name);
@@ -87,7 +94,7 @@ function selectEnvironments(config: Config, names: readonly string[]): Environme
 
 async function previewOne(
   input: PreviewInput,
-  env: Environment,
+  { config, env }: { config: Config; env: Environment },
   baseEnv: Environment | undefined,
   notices: readonly string[],
 ): Promise<EnvironmentReport> {
@@ -107,6 +114,7 @@ async function previewOne(
   report.renderer = head.value?.renderer;
   report.notices.push(...(head.value?.notices ?? []));
   report.diff = diffManifests(base.value?.manifests ?? [], head.value?.manifests ?? []);
+  report.policy = runPolicy(head.value?.manifests ?? [], resolvePolicy(config, env));
   return report;
 }
 

@@ -1,3 +1,4 @@
+export { formatPath } from "./field-path.js";
 export { locateField } from "./locate.js";
 export { MASK, maskSecret, maskSecretPair } from "./mask.js";
 export { normalize } from "./normalize.js";

@@ -1,5 +1,5 @@
 import { errorMessage } from "../errors.js";
-import { formatRef, locateField, type Manifest } from "../manifests/index.js";
+import { locateField, type Manifest } from "../manifests/index.js";
 import { RULES } from "./rules/index.js";
 import type { ResolvedPolicy } from "./settings.js";
 import type { Exemption, Finding, PolicyResult, Rule } from "./types.js";
@@ -20,6 +20,7 @@ export function runPolicy(
 ): PolicyResult {
   const findings: Finding[] = [];
   const exemptions: Exemption[] = [];
+  const notices = new Set<string>();
   const settings = { ...policy.settings, objects: manifests };
   for (const manifest of manifests) {
     const skipped = skippedRules(manifest);
@@ -44,13 +45,17 @@ export function runPolicy(
         violations = [{ message: `could not be checked: ${errorMessage(err)}` }];
       }
       for (const v of violations) {
+        if (v.notice) {
+          notices.add(v.message);
+          continue;
+        }
         findings.push({
           rule: rule.id,
           // A rule set to warning only warns; otherwise a violation keeps the severity the rule gives it
           // (a deprecated API warns, a removed one is an error).
           // An object a rule cannot read is an error whatever the rule's severity: it cannot be vouched for.
           severity: crashed ? "error" : severity === "warning" ? "warning" : (v.severity ?? "error"),
-          message: `${formatRef(manifest.ref)}: ${v.message}`,
+          message: v.message,
           hint: rule.hint,
           ref: manifest.ref,
           file: manifest.source.file,
@@ -60,7 +65,7 @@ export function runPolicy(
     }
   }
   findings.sort((a, b) => rank(a) - rank(b) || a.file.localeCompare(b.file) || a.line - b.line);
-  return { findings, exemptions };
+  return { findings, exemptions, notices: [...notices] };
 }
 
 function rank(f: Finding): number {

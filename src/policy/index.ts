@@ -3,6 +3,7 @@ export { runPolicy, SKIP_ANNOTATION } from "./engine.js";
 export { RULE_IDS } from "./rule-ids.js";
 export { RULES } from "./rules/index.js";
 export { type ResolvedPolicy, resolvePolicy } from "./settings.js";
+export { countFindings, summarizeFindings } from "./summary.js";
 export type {
   Exemption,
   Finding,

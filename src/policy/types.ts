@@ -26,6 +26,8 @@ export interface Violation {
   path?: Array<string | number>;
   /** Overrides the rule's default severity for this violation (a removed API is worse than a deprecated one). */
   severity?: FindingSeverity;
+  /** Information rather than a finding (a kind without a schema, say); reported once per message. */
+  notice?: boolean;
 }
 
 /** A built-in policy rule. */
@@ -44,6 +46,7 @@ export interface Rule {
 export interface Finding {
   rule: string;
   severity: FindingSeverity;
+  /** What is wrong, without the object's name (see `ref`). */
   message: string;
   hint: string;
   ref: ObjectRef;
@@ -64,4 +67,6 @@ export interface Exemption {
 export interface PolicyResult {
   findings: Finding[];
   exemptions: Exemption[];
+  /** What the checks could not do, each said once (e.g. kinds that were not validated). */
+  notices: string[];
 }

@@ -1,6 +1,7 @@
 import type { ChangeAction, EnvironmentDiff, ObjectChange } from "../diff/index.js";
 import { formatImageChange } from "../diff/index.js";
 import { formatRef } from "../manifests/index.js";
+import { countFindings, type PolicyResult, summarizeFindings } from "../policy/index.js";
 import { code, escapeHtml, fenced } from "./markdown-text.js";
 import { splitParts } from "./split.js";
 
@@ -13,6 +14,8 @@ export interface EnvironmentReport {
   diff?: EnvironmentDiff;
   /** Why the environment could not be previewed (render or config error); Secret-free by construction. */
   error?: string;
+  /** The policy checks of the head, when they ran. */
+  policy?: PolicyResult;
   notices: string[];
 }
 
@@ -93,16 +96,24 @@ function summaryBlocks(input: ReportInput): string[] {
 
 function summaryRow(env: EnvironmentReport): string {
   const renderer = env.renderer ?? "—";
-  if (!env.diff) return `| ${code(env.name)} | ${renderer} | ⚠️ not rendered: see below | | | | — |`;
+  const policy = policyCell(env.policy);
+  if (!env.diff) return `| ${code(env.name)} | ${renderer} | ⚠️ not rendered: see below | | | | ${policy} |`;
   const count = (action: ChangeAction) => env.diff!.changes.filter((c) => c.action === action).length;
-  return `| ${code(env.name)} | ${renderer} | +${count("added")} | ~${count("changed")} | −${count("removed")} | ${env.diff.unchanged} | — |`;
+  return `| ${code(env.name)} | ${renderer} | +${count("added")} | ~${count("changed")} | −${count("removed")} | ${env.diff.unchanged} | ${policy} |`;
+}
+
+function policyCell(policy: PolicyResult | undefined): string {
+  if (!policy) return "—";
+  const { errors, warnings } = countFindings(policy.findings);
+  const icon = errors > 0 ? "❌" : warnings > 0 ? "⚠️" : "✅";
+  return `${icon} ${summarizeFindings(policy.findings)}`;
 }
 
 function environmentBlocks(env: EnvironmentReport): string[] {
   const head = [`#### ${code(env.name)}`];
   if (env.error) head.push("", `❌ **Could not render this environment.**`, "", fenced(env.error));
   const images = env.diff?.changes.flatMap((c) =>
-    c.images.map((i) => `- ${formatRef(c.ref)} (${i.container}): ${code(formatImageChange(i))}`),
+    c.images.map((i) => `- ${code(formatRef(c.ref))} (${code(i.container)}): ${code(formatImageChange(i))}`),
   );
   if (images && images.length > 0) head.push("", "**Images**", "", ...images);
   if (env.diff && env.diff.changes.length === 0) head.push("", "No changes.");
@@ -116,7 +127,56 @@ function environmentBlocks(env: EnvironmentReport): string[] {
       "</details>",
     );
   }
-  return [head.join("\n"), ...(env.diff?.changes.map(changeBlock) ?? [])];
+  return [head.join("\n"), ...policyBlocks(env.policy), ...(env.diff?.changes.map(changeBlock) ?? [])];
+}
+
+const SEVERITY_ICON = { error: "❌", warning: "⚠️" } as const;
+const FINDINGS_HEADER = "| | Rule | Object | Where | Finding |\n|---|---|---|---|---|";
+
+// Findings as tables of at most SUMMARY_BLOCK characters each, then exemptions, notices and fix hints.
+function policyBlocks(policy: PolicyResult | undefined): string[] {
+  if (!policy) return [];
+  const blocks: string[] = [];
+  let current = [`**Policy: ${summarizeFindings(policy.findings)}**`];
+  if (policy.findings.length > 0) current.push("", FINDINGS_HEADER);
+  let size = current.join("\n").length;
+  for (const f of policy.findings) {
+    const row = `| ${SEVERITY_ICON[f.severity]} | ${code(f.rule)} | ${code(formatRef(f.ref))} | ${code(`${f.file}:${f.line}`)} | ${escapeCell(f.message)} |`;
+    if (size + row.length + 1 > SUMMARY_BLOCK) {
+      blocks.push(current.join("\n"));
+      current = [FINDINGS_HEADER];
+      size = FINDINGS_HEADER.length;
+    }
+    current.push(row);
+    size += row.length + 1;
+  }
+  blocks.push(current.join("\n"));
+  const extra: string[] = [];
+  if (policy.exemptions.length > 0) {
+    extra.push(
+      `Exempted by \`capstan.dev/skip-policies\`: ${policy.exemptions.map((e) => `${code(e.rule)} on ${code(formatRef(e.ref))} (${code(`${e.file}:${e.line}`)})`).join(", ")}`,
+    );
+  }
+  for (const notice of policy.notices) extra.push(`ℹ️ ${escapeCell(notice)}`);
+  const rules = [...new Map(policy.findings.map((f) => [f.rule, f.hint])).entries()];
+  if (rules.length > 0) {
+    extra.push(
+      [
+        "<details><summary>How to fix</summary>",
+        "",
+        ...rules.map(([rule, hint]) => `- ${code(rule)}: ${escapeCell(hint)}`),
+        "",
+        "</details>",
+      ].join("\n"),
+    );
+  }
+  if (extra.length > 0) blocks.push(extra.join("\n\n"));
+  return blocks;
+}
+
+// Table cells end at a pipe or a newline; messages come from objects in the PR, so both are neutralized.
+function escapeCell(text: string): string {
+  return escapeHtml(text).replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
 function changeBlock(change: ObjectChange): string {

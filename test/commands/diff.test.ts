@@ -118,7 +118,7 @@ describe("capstan diff", () => {
       environments: [],
       format: "markdown",
     });
-    expect(result.output).toContain("| `staging` | kustomize | +1 | ~2 | −0 | 2 | — |");
+    expect(result.output).toContain("| `staging` | kustomize | +1 | ~2 | −0 | 2 | ⚠️ 2 warnings |");
     expect(result.output).toContain("ghcr.io/acme/shop-api:1.4.0 → 1.5.0");
     expect(result.output).toContain("-  DATABASE_PASSWORD: '*** (before)'");
     expect(result.output).toContain("+  REDIS_PASSWORD: '***'");

@@ -39,7 +39,7 @@ const cases: Case[] = [
     helm: { releaseName: agent, namespace: mon, valuesFiles: [values-prod.yaml, ../shared/values.yaml] }
     revert: { autoMerge: true }
 policy:
-  rules: { image-latest-tag: error }
+  rules: { image-tag: error }
 `,
     valid: true,
     check: (c) => {
@@ -49,7 +49,7 @@ policy:
         valuesFiles: ["values-prod.yaml", "../shared/values.yaml"],
       });
       expect(c.environments[0]!.revert).toEqual({ enabled: true, autoMerge: true });
-      expect(c.policy.rules).toEqual({ "image-latest-tag": "error" });
+      expect(c.policy.rules).toEqual({ "image-tag": "error" });
     },
   },
   {

@@ -28,6 +28,7 @@ metadata:
   name: web
 spec:
   replicas: 2
+  selector: {matchLabels: {app: web}}
   template:
     spec:
 ${podExtra}      containers:
@@ -47,19 +48,19 @@ const cases: Case[] = [
     rule: "image-tag",
     name: "no tag",
     yaml: deploy("        image: nginx\n"),
-    expect: [[11, "image nginx has no tag"]],
+    expect: [[12, "image nginx has no tag"]],
   },
   {
     rule: "image-tag",
     name: ":latest",
     yaml: deploy("        image: nginx:latest\n"),
-    expect: [[11, "uses the :latest tag"]],
+    expect: [[12, "uses the :latest tag"]],
   },
   {
     rule: "image-tag",
     name: "a registry port is not a tag",
     yaml: deploy("        image: reg:5000/app\n"),
-    expect: [[11, "image reg:5000/app has no tag"]],
+    expect: [[12, "image reg:5000/app has no tag"]],
   },
   { rule: "image-tag", name: "a pinned tag", yaml: deploy("        image: nginx:1.27\n"), expect: [] },
   { rule: "image-tag", name: "a digest", yaml: deploy("        image: nginx@sha256:0123\n"), expect: [] },
@@ -86,13 +87,13 @@ spec:
     rule: "resources",
     name: "none at all",
     yaml: deploy("        image: a:1\n"),
-    expect: [[10, "container app has no requests.cpu, requests.memory, limits.memory"]],
+    expect: [[11, "container app has no requests.cpu, requests.memory, limits.memory"]],
   },
   {
     rule: "resources",
     name: "no memory limit",
     yaml: deploy("        image: a:1\n        resources:\n          requests: {cpu: 1, memory: 1Gi}\n"),
-    expect: [[12, "container app has no limits.memory"]],
+    expect: [[13, "container app has no limits.memory"]],
   },
   { rule: "resources", name: "complete (no CPU limit needed)", yaml: deploy(GOOD_CONTAINER), expect: [] },
   // privileged
@@ -103,8 +104,8 @@ spec:
       "        image: a:1\n        securityContext:\n          privileged: true\n          allowPrivilegeEscalation: true\n",
     ),
     expect: [
-      [13, "container app is privileged"],
-      [14, "container app allows privilege escalation"],
+      [14, "container app is privileged"],
+      [15, "container app allows privilege escalation"],
     ],
   },
   { rule: "privileged", name: "locked down", yaml: deploy(GOOD_CONTAINER), expect: [] },
@@ -132,13 +133,13 @@ spec:
     rule: "run-as-non-root",
     name: "not set",
     yaml: deploy("        image: a:1\n"),
-    expect: [[10, "container app does not set runAsNonRoot: true"]],
+    expect: [[11, "container app does not set runAsNonRoot: true"]],
   },
   {
     rule: "run-as-non-root",
     name: "UID 0 on the pod",
     yaml: deploy("        image: a:1\n", "      securityContext: {runAsUser: 0, runAsNonRoot: true}\n"),
-    expect: [[9, "container app runs as UID 0"]],
+    expect: [[10, "container app runs as UID 0"]],
   },
   {
     rule: "run-as-non-root",
@@ -252,6 +253,79 @@ spec:
     rule: "namespaces",
     name: "the default namespace",
     yaml: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    expect: [],
+  },
+  // schema
+  {
+    rule: "schema",
+    name: "a misspelled field, a wrong type and a missing required field",
+    yaml: `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replica: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports: [{containerPort: "http"}]
+      - image: sidecar:1
+`,
+    expect: [
+      [5, "unknown field spec.replica"],
+      [13, "spec.template.spec.containers[0].ports[0].containerPort must be an integer"],
+      [14, "spec.template.spec.containers[1] is missing required field name"],
+    ],
+  },
+  {
+    rule: "schema",
+    name: "an int-or-string that is neither",
+    yaml: "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n  - port: 80\n    targetPort: [http]\n",
+    expect: [[7, "spec.ports[0].targetPort must be an integer or a string"]],
+  },
+  {
+    rule: "schema",
+    name: "a custom resource against the CRD in the same render",
+    yaml: `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Widget, plural: widgets}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+spec:
+  size: large
+  colour: red
+`,
+    expect: [
+      [25, "spec.size must be an integer"],
+      [26, "unknown field spec.colour"],
+    ],
+  },
+  { rule: "schema", name: "a valid Deployment", yaml: deploy(GOOD_CONTAINER), expect: [] },
+  {
+    rule: "schema",
+    name: "an unknown kind (a notice, not a finding)",
+    yaml: "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\nspec: {any: thing}\n",
     expect: [],
   },
   // cluster-admin

@@ -68,7 +68,7 @@ describe("renderReport", () => {
       images: [{ container: "api", before: "nginx:1.25", after: "nginx:1.27" }],
     };
     const [part] = renderReport({ environments: [env("staging", [withImage]), env("prod", [])] });
-    expect(part).toContain("- ConfigMap/web/api (api): `nginx:1.25 → 1.27`");
+    expect(part).toContain("- `ConfigMap/web/api` (`api`): `nginx:1.25 → 1.27`");
     expect(part).toMatch(/#### `prod`\n\nNo changes\./);
   });
 

@@ -10,9 +10,11 @@ import { privileged } from "./privileged.js";
 import { requiredLabels } from "./required-labels.js";
 import { resources } from "./resources.js";
 import { runAsNonRoot } from "./run-as-non-root.js";
+import { schema } from "./schema.js";
 
 /** Every built-in rule, in the order findings are reported. */
 export const RULES: readonly Rule[] = [
+  schema,
   deprecatedApi,
   imageTag,
   privileged,

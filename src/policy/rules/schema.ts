@@ -1,0 +1,68 @@
+import { groupOf, isRecord, type KubeObject, type Manifest } from "../../manifests/index.js";
+import { loadBundle } from "../openapi-bundle.js";
+import { SchemaValidator } from "../schema-validator.js";
+import type { PolicySettings, Rule } from "../types.js";
+
+const validators = new Map<string, SchemaValidator>();
+const crdIndexes = new WeakMap<readonly Manifest[], Map<string, Record<string, unknown>>>();
+
+/**
+ * Objects of a known kind must match the Kubernetes OpenAPI schema of the environment's target version,
+ * and custom resources the schema of a CRD in the same render. Other kinds get a notice, not an error.
+ */
+export const schema: Rule = {
+  id: "schema",
+  defaultSeverity: "error",
+  rationale:
+    "An object the apiserver cannot accept fails the deploy; an unknown field is usually a typo it would drop.",
+  hint: "Fix the field named in the message; `kubectl explain <kind>.<field>` shows what the API expects.",
+  check(object, settings) {
+    const { bundle, exact } = loadBundle(settings.kubeVersion);
+    let validator = validators.get(bundle.version);
+    if (!validator) {
+      validator = new SchemaValidator(bundle);
+      validators.set(bundle.version, validator);
+    }
+    const version = object.apiVersion.includes("/")
+      ? object.apiVersion.slice(object.apiVersion.indexOf("/") + 1)
+      : object.apiVersion;
+    const gvk = `${groupOf(object.apiVersion)}/${version}/${object.kind}`;
+    const note = exact
+      ? []
+      : [
+          {
+            notice: true,
+            message: `validated against Kubernetes ${bundle.version}: no schemas are bundled for ${settings.kubeVersion}`,
+          },
+        ];
+    if (validator.knows(gvk)) return [...note, ...validator.validateBuiltin(gvk, object)];
+    const crd = crdsOf(settings).get(gvk);
+    if (crd) return validator.validateCustom(`crd:${gvk}:${JSON.stringify(crd).length}`, crd, object);
+    return [
+      {
+        notice: true,
+        message: `${object.kind} ${object.apiVersion}: no schema is known (not built into Kubernetes ${bundle.version}, and no CRD for it in this render); not validated`,
+      },
+    ];
+  },
+};
+
+// group/version/Kind → openAPIV3Schema of every CRD version in the render.
+function crdsOf(settings: PolicySettings): Map<string, Record<string, unknown>> {
+  let index = crdIndexes.get(settings.objects);
+  if (index) return index;
+  index = new Map();
+  for (const m of settings.objects) {
+    if (m.ref.kind !== "CustomResourceDefinition" || m.ref.group !== "apiextensions.k8s.io") continue;
+    const spec = (m.object as KubeObject).spec;
+    if (!isRecord(spec) || typeof spec.group !== "string" || !isRecord(spec.names)) continue;
+    for (const v of Array.isArray(spec.versions) ? spec.versions : []) {
+      const openAPI = isRecord(v) && isRecord(v.schema) ? v.schema.openAPIV3Schema : undefined;
+      if (isRecord(v) && typeof v.name === "string" && isRecord(openAPI)) {
+        index.set(`${spec.group}/${v.name}/${String(spec.names.kind)}`, openAPI);
+      }
+    }
+  }
+  crdIndexes.set(settings.objects, index);
+  return index;
+}
