@@ -1,5 +1,5 @@
 export { formatPath } from "./field-path.js";
-export { locateField } from "./locate.js";
+export { locateField, locateParsed } from "./locate.js";
 export { MASK, maskSecret, maskSecretPair } from "./mask.js";
 export { normalize } from "./normalize.js";
 export { buildObjectSet } from "./object-set.js";

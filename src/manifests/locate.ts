@@ -1,4 +1,5 @@
 import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
+import { locateBlock } from "./locate-block.js";
 import type { Manifest } from "./types.js";
 
 // One parse per document, however many findings point into it.
@@ -9,9 +10,19 @@ const cache = new WeakMap<object, { doc: ReturnType<typeof parseDocument>; lines
  * "containers", 0, "image"]`. Where the field is missing (a finding about an absent field), the line of
  * its deepest present parent; where the object has no origin, the line of its document.
  *
- * Uses the `yaml` parser, which keeps positions; it runs only for objects that have a finding.
+ * A line scanner answers for block-style YAML; other documents are parsed with the `yaml` parser, which
+ * keeps positions. Either runs only for objects that have a finding.
  */
 export function locateField(manifest: Manifest, path: ReadonlyArray<string | number>): number {
+  const origin = manifest.origin;
+  if (!origin) return manifest.source.line;
+  const fast = locateBlock(origin.text, [...origin.prefix, ...path]);
+  if (fast !== undefined) return origin.line + fast;
+  return locateParsed(manifest, path);
+}
+
+/** {@link locateField} with the full parser only (exported for tests that compare the two). */
+export function locateParsed(manifest: Manifest, path: ReadonlyArray<string | number>): number {
   const origin = manifest.origin;
   if (!origin) return manifest.source.line;
   let parsed = cache.get(origin);

@@ -12,13 +12,15 @@ export interface SchemaBundle {
 
 const DIR = new URL("./openapi/", import.meta.url);
 const cache = new Map<string, SchemaBundle>();
+let versions: string[] | undefined;
 
 /** The Kubernetes minors that have a bundled schema, e.g. `["1.34", "1.35", "1.36"]`. */
 export function bundledVersions(): string[] {
-  return readdirSync(DIR)
+  versions ??= readdirSync(DIR)
     .map((f) => /^kubernetes-(1\.\d+)\.json\.gz$/.exec(f)?.[1])
     .filter((v): v is string => v !== undefined)
     .sort((a, b) => minorOf(a) - minorOf(b));
+  return versions;
 }
 
 /**
