@@ -49,6 +49,7 @@ export function locateBlock(text: string, path: ReadonlyArray<string | number>):
   let from = 0;
   let to = lines.length;
   let found = nextContent(lines, 0, lines.length);
+  if (found !== undefined && /^[{[]/.test(lines[found]!.content)) return undefined; // a flow document (JSON)
   for (const segment of path) {
     const first = nextContent(lines, from, to);
     if (first === undefined) return found;
