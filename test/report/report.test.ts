@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ObjectChange } from "../../src/diff/index.js";
+import type { Finding, PolicyResult } from "../../src/policy/index.js";
 import { type EnvironmentReport, renderReport, splitParts } from "../../src/report/index.js";
 
 const change = (
@@ -150,6 +151,65 @@ describe("renderReport", () => {
   it("names environments the head's config dropped", () => {
     const [part] = renderReport({ environments: [], removedEnvironments: ["legacy"] });
     expect(part).toContain("⚠️ `legacy` is no longer in `.github/capstan.yml`: Capstan stops syncing it");
+  });
+});
+
+describe("the policy part of the report", () => {
+  const finding = (severity: "error" | "warning", message: string): Finding => ({
+    rule: severity === "error" ? "image-tag" : "resources",
+    severity,
+    message,
+    hint: `hint for ${severity}`,
+    ref: { group: "apps", kind: "Deployment", namespace: "web", name: "api" },
+    file: "deploy/app.yaml",
+    line: 12,
+  });
+
+  it.each<[string, PolicyResult | undefined, string]>([
+    ["not run", undefined, "| — |"],
+    ["clean", { findings: [], exemptions: [], notices: [] }, "| ✅ passed |"],
+    [
+      "warnings only",
+      { findings: [finding("warning", "w")], exemptions: [], notices: [] },
+      "| ⚠️ 1 warning |",
+    ],
+    [
+      "errors",
+      {
+        findings: [finding("error", "e"), finding("error", "e2"), finding("warning", "w")],
+        exemptions: [],
+        notices: [],
+      },
+      "| ❌ 2 errors, 1 warning |",
+    ],
+  ])("shows %s in the summary's policy column", (_name, policy, cell) => {
+    const [part] = renderReport({ environments: [env("e", [], { policy })] });
+    expect(part!.split("\n").find((l) => l.startsWith("| `e`"))).toContain(cell);
+  });
+
+  it("lists findings with rule, object and place, exemptions, notices and how to fix", () => {
+    const policy: PolicyResult = {
+      findings: [finding("error", "image nginx | has no tag <b>")],
+      exemptions: [
+        {
+          rule: "resources",
+          ref: { group: "", kind: "Pod", namespace: "web", name: "p" },
+          file: "p.yaml",
+          line: 4,
+        },
+      ],
+      notices: ["Widget example.com/v1: no schema is known"],
+    };
+    const [part] = renderReport({ environments: [env("e", [], { policy })] });
+    expect(part).toContain("**Policy: 1 error**");
+    expect(part).toContain(
+      "| ❌ | `image-tag` | `Deployment/web/api` | `deploy/app.yaml:12` | image nginx \\| has no tag &lt;b&gt; |",
+    );
+    expect(part).toContain(
+      "Exempted by `capstan.dev/skip-policies`: `resources` on `Pod/web/p` (`p.yaml:4`)",
+    );
+    expect(part).toContain("ℹ️ Widget example.com/v1: no schema is known");
+    expect(part).toContain("- `image-tag`: hint for error");
   });
 });
 
