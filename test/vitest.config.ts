@@ -16,6 +16,7 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: ["test/e2e/**"],
           globalSetup: ["test/setup/tools.ts"],
+          setupFiles: ["test/setup/nock.ts"],
         },
       },
       {

@@ -32,8 +32,8 @@ export interface ReportInput {
 export interface ReportOptions {
   /** Most characters per part; GitHub refuses comments over 65,536. */
   budget: number;
-  /** Prepended to every part, e.g. the sticky comment's hidden marker. */
-  prefix: string;
+  /** Prepended to every part, e.g. the sticky comment's hidden marker; a function gets the 1-based part. */
+  prefix: string | ((index: number) => string);
 }
 
 /** Defaults for {@link ReportOptions}. */
@@ -53,7 +53,8 @@ export function renderReport(input: ReportInput, options: ReportOptions = defaul
   const blocks = [...summaryBlocks(input), ...input.environments.flatMap(environmentBlocks)];
   return splitParts(blocks, {
     budget: options.budget,
-    header: (i, n) => `${options.prefix}${TITLE}${n > 1 ? ` (part ${i} of ${n})` : ""}`,
+    header: (i, n) =>
+      `${typeof options.prefix === "string" ? options.prefix : options.prefix(i)}${TITLE}${n > 1 ? ` (part ${i} of ${n})` : ""}`,
     continued: (i, n) =>
       `> 📄 This report continues in part ${i + 1} of ${n}${i === 1 ? ", in the next comment" : ""}.`,
   }).map((part) => part.trimEnd());

@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DiffJson, diff } from "../../src/commands/diff.js";
-import { fixtureRepo, gitRepoFrom, hostile, ROOT, tempDir } from "../helpers/fixtures.js";
+import {
+  fixtureRepo,
+  fixtureSecretValues,
+  gitRepoFrom,
+  hostile,
+  ROOT,
+  tempDir,
+} from "../helpers/fixtures.js";
 
 const run = promisify(execFile);
 
@@ -122,7 +129,7 @@ describe("capstan diff", () => {
     expect(result.output).toContain("ghcr.io/acme/shop-api:1.4.0 → 1.5.0");
     expect(result.output).toContain("-  DATABASE_PASSWORD: '*** (before)'");
     expect(result.output).toContain("+  REDIS_PASSWORD: '***'");
-    for (const value of await secretValues()) {
+    for (const value of fixtureSecretValues()) {
       expect(result.output).not.toContain(value);
     }
   });
@@ -205,19 +212,3 @@ describe("capstan diff", () => {
     });
   });
 });
-
-// Every Secret value in the fixture (DATABASE_PASSWORD, STRIPE_KEY, API_TOKEN, REDIS_PASSWORD), plain and
-// base64, on either side.
-async function secretValues(): Promise<string[]> {
-  const { readFile } = await import("node:fs/promises");
-  const yaml = (await import("js-yaml")).default;
-  const values: string[] = [];
-  for (const side of ["base", "head"] as const) {
-    const text = await readFile(join(fixtureRepo("shop", side), "deploy/base/secret.yaml"), "utf8");
-    const secret = yaml.load(text) as { data?: Record<string, string>; stringData?: Record<string, string> };
-    for (const v of Object.values(secret.data ?? {})) values.push(v, Buffer.from(v, "base64").toString());
-    for (const v of Object.values(secret.stringData ?? {})) values.push(v, Buffer.from(v).toString("base64"));
-  }
-  expect(values.length).toBeGreaterThanOrEqual(14);
-  return values;
-}

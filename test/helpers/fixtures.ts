@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import yaml from "js-yaml";
 import { type Config, parseConfig } from "../../src/config/index.js";
 
 /** The repository root. */
@@ -73,4 +74,20 @@ export function gitRepoFrom(name: FixtureRepo): { dir: string; remove: () => voi
   git("commit", "-q", "-m", "head");
   git("checkout", "-q", "main");
   return repo;
+}
+
+/**
+ * Every Secret value of the shop fixture, on either side, plain and base64 (DATABASE_PASSWORD, STRIPE_KEY,
+ * API_TOKEN, REDIS_PASSWORD): what must never appear in a report, a request or an error.
+ */
+export function fixtureSecretValues(): string[] {
+  const values: string[] = [];
+  for (const side of ["base", "head"] as const) {
+    const text = readFileSync(join(fixtureRepo("shop", side), "deploy/base/secret.yaml"), "utf8");
+    const secret = yaml.load(text) as { data?: Record<string, string>; stringData?: Record<string, string> };
+    for (const v of Object.values(secret.data ?? {})) values.push(v, Buffer.from(v, "base64").toString());
+    for (const v of Object.values(secret.stringData ?? {})) values.push(v, Buffer.from(v).toString("base64"));
+  }
+  if (values.length < 14) throw new Error("the shop fixture's Secret has fewer values than expected");
+  return values;
 }

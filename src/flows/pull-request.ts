@@ -1,0 +1,189 @@
+import { CONFIG_PATH } from "../config/index.js";
+import { ConfigError, errorMessage } from "../errors.js";
+import { type Annotation, publishCheckRun } from "../github/check-runs.js";
+import type { Pacer } from "../github/pacer.js";
+import { hasPreviewComment, partMarker, upsertPreviewComment } from "../github/sticky-comment.js";
+import { fetchTree } from "../github/tarball.js";
+import type { GitHub, Repo } from "../github/types.js";
+import { formatRef } from "../manifests/index.js";
+import { countFindings, summarizeFindings } from "../policy/index.js";
+import type { RenderOptions } from "../render/index.js";
+import { type EnvironmentReport, renderReport } from "../report/index.js";
+import type { Log } from "../work-queue.js";
+import { previewEnvironments } from "./preview.js";
+
+/** Everything a pull request preview needs, as plain arguments. */
+export interface PullRequestPreviewInput {
+  octokit: GitHub;
+  pacer: Pacer;
+  log: Log;
+  repo: Repo;
+  number: number;
+  baseSha: string;
+  /** The head SHA pinned when the work was accepted; results for any other head are dropped. */
+  headSha: string;
+  /** The head comes from a fork: rendered without credentials, no live diff. */
+  fork: boolean;
+  /** Environments asked for (`/preview staging`); all affected ones when empty. */
+  environments: string[];
+  cacheDir: string;
+  render: RenderOptions;
+}
+
+/** How a preview ended. */
+export type PreviewOutcome = "posted" | "unaffected" | "superseded" | "config-error";
+
+export const DIFF_CHECK = "capstan/diff";
+export const POLICY_CHECK = "capstan/policy";
+
+/**
+ * Previews a pull request and publishes the result.
+ *
+ * 1. Fetch the base and head trees (tarballs by SHA, cached).
+ * 2. Render, diff and run policy per environment; keep the affected ones (changed or failing to render).
+ * 3. Drop the result if the PR's head has moved on since the work was accepted.
+ * 4. Upsert the sticky comment (or say the change no longer affects anything) and publish both checks.
+ *
+ * An invalid config at head gives failing checks with an annotation on the config line and a short comment.
+ */
+export async function previewPullRequest(input: PullRequestPreviewInput): Promise<PreviewOutcome> {
+  const { octokit, pacer, repo } = input;
+  const [baseRoot, headRoot] = await Promise.all([
+    fetchTree(octokit, repo, input.baseSha, input.cacheDir),
+    fetchTree(octokit, repo, input.headSha, input.cacheDir),
+  ]);
+  let preview: Awaited<ReturnType<typeof previewEnvironments>>;
+  try {
+    preview = await previewEnvironments({
+      baseRoot,
+      headRoot,
+      environments: input.environments,
+      render: input.render,
+    });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    if (await isSuperseded(input)) return "superseded";
+    await publishConfigError(input, err);
+    return "config-error";
+  }
+  const affected = preview.environments.filter((e) => e.error || (e.diff?.changes.length ?? 0) > 0);
+  if (await isSuperseded(input)) return "superseded";
+  if (affected.length === 0 && preview.removedEnvironments.length === 0) {
+    if (await hasPreviewComment(octokit, repo, input.number)) {
+      await upsertPreviewComment(octokit, pacer, repo, input.number, [
+        `${partMarker(1)}### Capstan preview\n\nAs of ${input.headSha.slice(0, 7)}, this pull request no longer changes any environment.`,
+      ]);
+    }
+    await publishChecks(input, [], "No environment is affected by this change.");
+    return "unaffected";
+  }
+  const parts = renderReport(
+    { environments: affected, subtitle: subtitle(input), removedEnvironments: preview.removedEnvironments },
+    { budget: 65_536, prefix: (i) => `${partMarker(i)}\n` },
+  );
+  await upsertPreviewComment(octokit, pacer, repo, input.number, parts);
+  await publishChecks(input, affected, parts.join("\n\n"));
+  return "posted";
+}
+
+function subtitle(input: PullRequestPreviewInput): string {
+  const line = `Comparing ${input.baseSha.slice(0, 7)} (base) → ${input.headSha.slice(0, 7)} (head)`;
+  if (!input.fork) return line;
+  return `${line}\n\n⚠️ This pull request comes from a fork: it was rendered without any credentials, and \`/preview live\` is not available for it.`;
+}
+
+async function isSuperseded(input: PullRequestPreviewInput): Promise<boolean> {
+  const { data } = await input.octokit.rest.pulls.get({ ...input.repo, pull_number: input.number });
+  if (data.head.sha === input.headSha) return false;
+  input.log.info(
+    { pr: input.number, pinned: input.headSha, head: data.head.sha },
+    "superseded: the head moved on",
+  );
+  return true;
+}
+
+async function publishChecks(
+  input: PullRequestPreviewInput,
+  affected: EnvironmentReport[],
+  report: string,
+): Promise<void> {
+  const failed = affected.filter((e) => e.error);
+  const changed = affected.reduce((n, e) => n + (e.diff?.changes.length ?? 0), 0);
+  await publishCheckRun(input.octokit, input.pacer, input.repo, {
+    name: DIFF_CHECK,
+    headSha: input.headSha,
+    conclusion: failed.length > 0 ? "failure" : "success",
+    title:
+      failed.length > 0
+        ? `${failed.length} environment${failed.length === 1 ? "" : "s"} could not be rendered`
+        : affected.length === 0
+          ? "No environment affected"
+          : `${changed} object${changed === 1 ? "" : "s"} change in ${affected.length} environment${affected.length === 1 ? "" : "s"}`,
+    summary: affected.length === 0 ? report : report.split("\n#### ")[0]!,
+    text: affected.length === 0 ? undefined : report,
+    annotations: [],
+  });
+  const findings = affected.flatMap((e) => (e.policy?.findings ?? []).map((f) => ({ env: e.name, f })));
+  const { errors } = countFindings(findings.map((x) => x.f));
+  await publishCheckRun(input.octokit, input.pacer, input.repo, {
+    name: POLICY_CHECK,
+    headSha: input.headSha,
+    conclusion: errors > 0 || failed.length > 0 ? "failure" : "success",
+    title:
+      failed.length > 0
+        ? "Not every environment could be checked"
+        : `Policy: ${summarizeFindings(findings.map((x) => x.f))}`,
+    summary:
+      affected.length === 0
+        ? "No environment is affected by this change."
+        : affected
+            .map(
+              (e) =>
+                `- \`${e.name}\`: ${e.policy ? summarizeFindings(e.policy.findings) : `not checked: ${e.error ?? "not rendered"}`}`,
+            )
+            .join("\n"),
+    annotations: findings.map(({ env, f }) => toAnnotation(env, f)),
+  });
+}
+
+// A rendered stream (`deploy/x (kustomize build)`) is not a file GitHub can annotate: the annotation goes
+// on the kustomization and names the line of the rendered output.
+function toAnnotation(
+  env: string,
+  f: NonNullable<EnvironmentReport["policy"]>["findings"][number],
+): Annotation {
+  const rendered = /^(.*) \((kustomize build|helm template)\)$/.exec(f.file);
+  return {
+    path: rendered
+      ? `${rendered[1] === "." ? "" : `${rendered[1]}/`}${rendered[2] === "kustomize build" ? "kustomization.yaml" : "Chart.yaml"}`
+      : f.file,
+    line: rendered ? 1 : f.line,
+    level: f.severity === "error" ? "failure" : "warning",
+    title: `${f.rule}: ${formatRef(f.ref)} (${env})`,
+    message: `${rendered ? `${rendered[2]} output, line ${f.line}: ` : ""}${f.message}\n\nFix: ${f.hint}`,
+  };
+}
+
+async function publishConfigError(input: PullRequestPreviewInput, err: ConfigError): Promise<void> {
+  const annotations: Annotation[] = err.problems.map((p) => ({
+    path: err.file,
+    line: p.line,
+    level: "failure",
+    title: "Invalid Capstan config",
+    message: `${p.path ? `${p.path}: ` : ""}${p.message}`,
+  }));
+  const summary = `Capstan could not read \`${err.file}\`:\n\n\`\`\`\n${errorMessage(err)}\n\`\`\``;
+  for (const name of [DIFF_CHECK, POLICY_CHECK]) {
+    await publishCheckRun(input.octokit, input.pacer, input.repo, {
+      name,
+      headSha: input.headSha,
+      conclusion: "failure",
+      title: `Invalid ${CONFIG_PATH}`,
+      summary,
+      annotations: name === DIFF_CHECK ? annotations : [],
+    });
+  }
+  await upsertPreviewComment(input.octokit, input.pacer, input.repo, input.number, [
+    `${partMarker(1)}\n### Capstan preview\n\n❌ ${summary}\n\nFix the file and push again; the checks have the details.`,
+  ]);
+}

@@ -1,0 +1,74 @@
+import type { Pacer } from "./pacer.js";
+import type { GitHub, Repo } from "./types.js";
+
+/** The hidden marker of the preview comment's part `index` (1-based). */
+export function partMarker(index: number): string {
+  return `<!-- capstan:preview part=${index} -->`;
+}
+
+const MARKER = /^<!-- capstan:preview part=(\d+) -->/;
+
+/** What an upsert did, for logs and tests. */
+export interface UpsertResult {
+  created: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+}
+
+/**
+ * Makes the PR's preview comments read `parts`, found by their hidden markers among the comments of a bot:
+ * part 1 is edited in place, missing parts are created, and parts left over from a longer report are
+ * deleted. Nothing is written where a part already reads the same, so redeliveries write nothing.
+ *
+ * Each part must already carry its marker (see {@link partMarker}) and fit GitHub's comment limit.
+ */
+export async function upsertPreviewComment(
+  octokit: GitHub,
+  pacer: Pacer,
+  repo: Repo,
+  issue: number,
+  parts: readonly string[],
+): Promise<UpsertResult> {
+  const existing = new Map<number, { id: number; body: string }>();
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+    ...repo,
+    issue_number: issue,
+    per_page: 100,
+  });
+  for (const c of comments) {
+    const match = MARKER.exec(c.body ?? "");
+    if (match && c.user?.type === "Bot" && !existing.has(Number(match[1]))) {
+      existing.set(Number(match[1]), { id: c.id, body: c.body ?? "" });
+    }
+  }
+  const result: UpsertResult = { created: 0, updated: 0, deleted: 0, unchanged: 0 };
+  for (const [i, body] of parts.entries()) {
+    const current = existing.get(i + 1);
+    if (current?.body === body) {
+      result.unchanged++;
+    } else if (current) {
+      await pacer.write(() => octokit.rest.issues.updateComment({ ...repo, comment_id: current.id, body }));
+      result.updated++;
+    } else {
+      await pacer.write(() => octokit.rest.issues.createComment({ ...repo, issue_number: issue, body }));
+      result.created++;
+    }
+  }
+  for (const [index, comment] of existing) {
+    if (index <= parts.length) continue;
+    await pacer.write(() => octokit.rest.issues.deleteComment({ ...repo, comment_id: comment.id }));
+    result.deleted++;
+  }
+  return result;
+}
+
+/** Whether the PR has a preview comment already (so that a change that no longer affects anything says so). */
+export async function hasPreviewComment(octokit: GitHub, repo: Repo, issue: number): Promise<boolean> {
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+    ...repo,
+    issue_number: issue,
+    per_page: 100,
+  });
+  return comments.some((c) => MARKER.test(c.body ?? "") && c.user?.type === "Bot");
+}

@@ -1,0 +1,65 @@
+import type { Context } from "probot";
+import { previewPullRequest } from "../flows/pull-request.js";
+import { permissionOf, react, reply } from "../github/commands.js";
+import { type AppDeps, contextInput } from "./deps.js";
+import { HELP, parsePrCommand } from "./parse-command.js";
+
+const ALLOWED = new Set(["admin", "write"]);
+
+/** A comment on a PR: run `/preview` or `/help` for people with write access, refuse politely otherwise. */
+export function onIssueComment(deps: AppDeps) {
+  return async (context: Context<"issue_comment.created">) => {
+    const { comment, issue, sender } = context.payload;
+    if (!issue.pull_request || sender.type === "Bot") return;
+    const command = parsePrCommand(comment.body);
+    if (!command) return;
+    const input = contextInput(deps, context);
+    const { octokit, pacer, repo } = input;
+    deps.queue.push(`${repo.owner}/${repo.repo}#${issue.number}:comment:${comment.id}`, async () => {
+      const permission = await permissionOf(octokit, repo, sender.login);
+      if (!ALLOWED.has(permission)) {
+        await react(octokit, pacer, repo, comment.id, "confused");
+        await reply(
+          octokit,
+          pacer,
+          repo,
+          issue.number,
+          `@${sender.login} Sorry, Capstan takes commands only from people with write access to this repository (yours: ${permission}).`,
+        );
+        return;
+      }
+      await react(octokit, pacer, repo, comment.id, "eyes");
+      if (command.name === "help") {
+        await reply(octokit, pacer, repo, issue.number, HELP);
+        await react(octokit, pacer, repo, comment.id, "rocket");
+        return;
+      }
+      // The comment has no head SHA: pin the PR's head as it is now.
+      const { data: pr } = await octokit.rest.pulls.get({ ...repo, pull_number: issue.number });
+      if (command.live) {
+        const why =
+          pr.head.repo?.full_name !== pr.base.repo.full_name
+            ? "this pull request comes from a fork"
+            : "no cluster is configured for Capstan to diff against yet";
+        await react(octokit, pacer, repo, comment.id, "confused");
+        await reply(
+          octokit,
+          pacer,
+          repo,
+          issue.number,
+          `@${sender.login} \`/preview live\` is not available: ${why}. \`/preview\` renders the change without a cluster.`,
+        );
+        return;
+      }
+      const outcome = await previewPullRequest({
+        ...input,
+        number: issue.number,
+        baseSha: pr.base.sha,
+        headSha: pr.head.sha,
+        fork: pr.head.repo?.full_name !== pr.base.repo.full_name,
+        environments: command.environments,
+      });
+      await react(octokit, pacer, repo, comment.id, outcome === "superseded" ? "confused" : "rocket");
+    });
+  };
+}

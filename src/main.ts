@@ -1,0 +1,28 @@
+// The server: Probot's HTTP server with Capstan's app. Without APP_ID and PRIVATE_KEY it serves Probot's
+// setup page, which registers the app from app.yml. HOST and PORT are honoured (Probot listens on
+// localhost unless HOST says otherwise). On SIGTERM it stops taking webhooks, lets queued work finish and
+// exits.
+import { type ApplicationFunctionOptions, type Probot, run } from "probot";
+import { type AppDeps, createDeps } from "./handlers/deps.js";
+import { createApp } from "./index.js";
+
+let deps: AppDeps | undefined;
+let log: Probot["log"] | undefined;
+const server = await run((app: Probot, options: ApplicationFunctionOptions) => {
+  log = app.log;
+  deps = createDeps(app.log);
+  return createApp(deps)(app, options);
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log?.info(`${signal}: no new webhooks; finishing queued work`);
+  await server.stop();
+  await deps?.queue.idle();
+  log?.info("stopped");
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

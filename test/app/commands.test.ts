@@ -1,0 +1,155 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DIFF_CHECK } from "../../src/flows/pull-request.js";
+import { type AppDeps, createDeps } from "../../src/handlers/deps.js";
+import { parsePrCommand } from "../../src/handlers/parse-command.js";
+import { createApp } from "../../src/index.js";
+import { fixtureRepo, tempDir } from "../helpers/fixtures.js";
+import { testProbot, validateAgainstOpenApi } from "../helpers/github.js";
+import { GitHubState } from "../helpers/github-state.js";
+import { examplePayload } from "../helpers/webhooks.js";
+
+const BASE = "a".repeat(40);
+const HEAD = "b".repeat(40);
+const PR = 2;
+const COMMENT = 777;
+const silent = { info: () => {}, error: () => {} };
+
+function comment(body: string, login = "octocat", type: "User" | "Bot" = "User") {
+  return examplePayload("issue_comment", "created", {
+    issue: {
+      number: PR,
+      pull_request: { url: `https://api.github.com/repos/Codertocat/Hello-World/pulls/${PR}` },
+    },
+    comment: { id: COMMENT, body },
+    sender: { login, type },
+  });
+}
+
+describe("PR commands", () => {
+  let deps: AppDeps;
+  let github: GitHubState;
+  let probot: ReturnType<typeof testProbot>["probot"];
+  let sent: ReturnType<typeof testProbot>["sent"];
+  let cache: ReturnType<typeof tempDir>;
+
+  beforeEach(() => {
+    cache = tempDir("capstan-cache-");
+    deps = createDeps(silent, { pacer: { spacingMs: 0, sleep: async () => {} }, cacheDir: cache.dir });
+    ({ probot, sent } = testProbot(createApp(deps)));
+    github = new GitHubState();
+    github.serveTree(BASE, fixtureRepo("shop", "base"));
+    github.serveTree(HEAD, fixtureRepo("shop", "head"));
+    github.prHeads.set(PR, { head: HEAD, base: BASE });
+  });
+  afterEach(() => cache.remove());
+
+  async function deliver(payload: unknown, name = "issue_comment") {
+    await probot.receive({ name, id: "d", payload } as never);
+    await deps.queue.idle();
+  }
+
+  it("runs /preview for a writer: eyes, the preview at the pinned head, then a rocket", async () => {
+    github.permissions.set("octocat", "write");
+    await deliver(comment("/preview staging"));
+    expect(github.reactions.map((r) => r.content)).toEqual(["eyes", "rocket"]);
+    expect(github.comments).toHaveLength(1);
+    expect(github.comments[0]!.body).toContain("| `staging` |");
+    expect(github.comments[0]!.body).not.toContain("| `production` |");
+    expect(github.checkRuns.find((r) => r.name === DIFF_CHECK)!.head_sha).toBe(HEAD);
+  });
+
+  it("refuses a reader politely, with a confused reaction, and renders nothing", async () => {
+    github.permissions.set("octocat", "read");
+    await deliver(comment("/preview"));
+    expect(github.reactions.map((r) => r.content)).toEqual(["confused"]);
+    expect(github.comments.map((c) => c.body)).toEqual([
+      "@octocat Sorry, Capstan takes commands only from people with write access to this repository (yours: read).",
+    ]);
+    expect(github.checkRuns).toEqual([]);
+    expect(sent.some((r) => r.path.includes("/tarball/"))).toBe(false);
+  });
+
+  it("answers /help", async () => {
+    github.permissions.set("octocat", "admin");
+    await deliver(comment("/help"));
+    expect(github.comments[0]!.body).toContain("**Capstan commands**");
+    expect(github.reactions.map((r) => r.content)).toEqual(["eyes", "rocket"]);
+  });
+
+  it("explains why /preview live cannot run", async () => {
+    github.permissions.set("octocat", "write");
+    await deliver(comment("/preview live"));
+    expect(github.comments[0]!.body).toContain("`/preview live` is not available: no cluster is configured");
+    expect(github.reactions.map((r) => r.content)).toEqual(["eyes", "confused"]);
+  });
+
+  it.each([
+    ["a bot's comment", comment("/preview", "renovate[bot]", "Bot")],
+    ["a comment that is not a command", comment("looks good to me")],
+    ["a comment on an issue", examplePayload("issue_comment", "created", { comment: { body: "/preview" } })],
+  ])("ignores %s without a single request", async (_name, payload) => {
+    await deliver(payload);
+    expect(sent.filter((r) => !r.path.includes("access_tokens"))).toEqual([]);
+  });
+
+  it("re-runs the preview from the Checks tab (check_run.rerequested)", async () => {
+    await deliver(
+      examplePayload("check_run", "rerequested", {
+        repository: {
+          name: "Hello-World",
+          full_name: "Codertocat/Hello-World",
+          owner: { login: "Codertocat" },
+        },
+        check_run: {
+          pull_requests: [
+            {
+              number: PR,
+              id: 1,
+              url: "",
+              head: { ref: "f", sha: HEAD, repo: { id: 1, name: "Hello-World", url: "" } },
+              base: { ref: "main", sha: BASE, repo: { id: 1, name: "Hello-World", url: "" } },
+            },
+          ],
+        },
+      }),
+      "check_run",
+    );
+    expect(github.comments).toHaveLength(1);
+    expect(github.checkRuns.map((r) => r.head_sha)).toEqual([HEAD, HEAD]);
+  });
+});
+
+describe("parsePrCommand", () => {
+  it.each<[string, ReturnType<typeof parsePrCommand>]>([
+    ["/preview", { name: "preview", live: false, environments: [] }],
+    [
+      "  /preview staging prod  \nthanks",
+      { name: "preview", live: false, environments: ["staging", "prod"] },
+    ],
+    ["/preview live staging", { name: "preview", live: true, environments: ["staging"] }],
+    ["/help", { name: "help" }],
+    ["/previews", undefined],
+    ["please /preview", undefined],
+    ["", undefined],
+  ])("%j", (body, command) => expect(parsePrCommand(body)).toEqual(command));
+});
+
+describe("the OpenAPI check of the tests' requests", () => {
+  it.each([
+    [{ method: "POST", path: "/repos/o/r/issues/1/comments", body: { body: "hi" } }, undefined],
+    [{ method: "POST", path: "/repos/o/r/issues/1/comments", body: { text: "hi" } }, /is invalid/],
+    [{ method: "POST", path: "/repos/o/r/no-such-route", body: {} }, /no GitHub REST operation matches/],
+    [
+      {
+        method: "POST",
+        path: "/repos/o/r/check-runs",
+        body: { name: "x", head_sha: "a", conclusion: "maybe" },
+      },
+      /is invalid/,
+    ],
+  ])("%j", async (request, error) => {
+    const check = validateAgainstOpenApi(request);
+    if (error) await expect(check).rejects.toThrow(error);
+    else await expect(check).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,210 @@
+import { Buffer } from "node:buffer";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DIFF_CHECK, POLICY_CHECK } from "../../src/flows/pull-request.js";
+import { type AppDeps, createDeps } from "../../src/handlers/deps.js";
+import { createApp } from "../../src/index.js";
+import { fixtureRepo, fixtureSecretValues, hostile, tempDir } from "../helpers/fixtures.js";
+import { type SentRequest, testProbot } from "../helpers/github.js";
+import { GitHubState } from "../helpers/github-state.js";
+import { examplePayload } from "../helpers/webhooks.js";
+
+const BASE = "a".repeat(40);
+const HEAD = "b".repeat(40);
+const PR = 2;
+
+const silent = { info: () => {}, error: () => {} };
+
+function setup() {
+  const cache = tempDir("capstan-cache-");
+  const deps: AppDeps = createDeps(silent, {
+    pacer: { spacingMs: 0, sleep: async () => {} },
+    cacheDir: cache.dir,
+  });
+  const { probot, sent } = testProbot(createApp(deps));
+  const github = new GitHubState();
+  return { deps, probot, sent, github, cache };
+}
+
+function pullRequest(action: "opened" | "synchronize" | "reopened", head = HEAD, fork = false) {
+  return examplePayload("pull_request", action === "synchronize" ? "synchronize" : action, {
+    number: PR,
+    pull_request: {
+      number: PR,
+      base: { sha: BASE },
+      head: { sha: head, ...(fork ? { repo: { full_name: "someone/Hello-World" } } : {}) },
+    },
+  });
+}
+
+function expectNoSecrets(sent: SentRequest[]) {
+  const bodies = sent.map((r) => JSON.stringify(r.body ?? "")).join("\n");
+  for (const v of fixtureSecretValues()) expect(bodies).not.toContain(v);
+}
+
+describe("pull request previews", () => {
+  let env: ReturnType<typeof setup>;
+  beforeEach(() => {
+    env = setup();
+  });
+  afterEach(() => env.cache.remove());
+
+  async function deliver(name: string, payload: unknown, id = "delivery-1") {
+    await env.probot.receive({ name, id, payload } as Parameters<typeof env.probot.receive>[0]);
+    await env.deps.queue.idle();
+  }
+
+  it("posts one sticky comment and both check runs for a PR that changes environments", async () => {
+    env.github.serveTree(BASE, fixtureRepo("shop", "base"));
+    env.github.serveTree(HEAD, fixtureRepo("shop", "head"));
+    env.github.prHeads.set(PR, { head: HEAD, base: BASE });
+    await deliver("pull_request", pullRequest("opened"));
+
+    expect(env.github.comments).toHaveLength(1);
+    const body = env.github.comments[0]!.body;
+    expect(body.startsWith("<!-- capstan:preview part=1 -->\n### Capstan preview")).toBe(true);
+    expect(body).toContain("| `staging` | kustomize | +1 | ~2 | −0 | 2 | ⚠️ 2 warnings |");
+    expect(body).toContain("ghcr.io/acme/shop-api:1.4.0 → 1.5.0");
+    expect(env.github.checkRuns.map((r) => [r.name, r.head_sha, r.conclusion])).toEqual([
+      [DIFF_CHECK, HEAD, "success"],
+      [POLICY_CHECK, HEAD, "success"],
+    ]);
+    const policy = env.github.checkRuns.find((r) => r.name === POLICY_CHECK)!;
+    expect(policy.output.annotations).toContainEqual(
+      expect.objectContaining({
+        path: "deploy/overlays/staging/kustomization.yaml",
+        annotation_level: "warning",
+        title: "plain-secret: Secret/shop-staging/api-credentials (staging)",
+      }),
+    );
+    expectNoSecrets(env.sent);
+  });
+
+  it("gives ten deliveries of one webhook one comment and one check run per name and SHA", async () => {
+    env.github.serveTree(BASE, fixtureRepo("shop", "base"));
+    env.github.serveTree(HEAD, fixtureRepo("shop", "head"));
+    env.github.prHeads.set(PR, { head: HEAD, base: BASE });
+    for (let i = 0; i < 10; i++)
+      await env.probot.receive({
+        name: "pull_request",
+        id: "same-delivery",
+        payload: pullRequest("synchronize"),
+      } as never);
+    await env.deps.queue.idle();
+    expect(env.github.comments).toHaveLength(1);
+    expect(env.github.checkRuns.map((r) => r.name).sort()).toEqual([DIFF_CHECK, POLICY_CHECK]);
+    const writes = env.sent.filter((r) => r.method === "POST" && r.path.endsWith("/comments"));
+    expect(writes).toHaveLength(1);
+  });
+
+  it("gives a PR that touches no environment passing checks and no comment", async () => {
+    env.github.serveTree(BASE, fixtureRepo("shop", "base"));
+    env.github.serveTree(HEAD, fixtureRepo("shop", "base"));
+    env.github.prHeads.set(PR, { head: HEAD, base: BASE });
+    await deliver("pull_request", pullRequest("opened"));
+    expect(env.github.comments).toEqual([]);
+    expect(env.github.checkRuns.map((r) => [r.name, r.conclusion, r.output.title])).toEqual([
+      [DIFF_CHECK, "success", "No environment affected"],
+      [POLICY_CHECK, "success", "Policy: passed"],
+    ]);
+  });
+
+  it("never posts results for a head that is no longer the PR's head", async () => {
+    env.github.serveTree(BASE, fixtureRepo("shop", "base"));
+    env.github.serveTree(HEAD, fixtureRepo("shop", "head"));
+    env.github.prHeads.set(PR, { head: "c".repeat(40), base: BASE });
+    await deliver("pull_request", pullRequest("synchronize"));
+    expect(env.github.comments).toEqual([]);
+    expect(env.github.checkRuns).toEqual([]);
+  });
+
+  it("labels a fork's preview and renders it without credentials", async () => {
+    env.github.serveTree(BASE, fixtureRepo("shop", "base"));
+    env.github.serveTree(HEAD, fixtureRepo("shop", "head"));
+    env.github.prHeads.set(PR, { head: HEAD, base: BASE, fork: true });
+    await deliver("pull_request", pullRequest("opened", HEAD, true));
+    expect(env.github.comments[0]!.body).toContain(
+      "⚠️ This pull request comes from a fork: it was rendered without any credentials",
+    );
+  });
+
+  it("turns an invalid config into failing checks with an annotation on the line, and a short comment", async () => {
+    env.github.serveTree(BASE, fixtureRepo("shop", "base"));
+    env.github.serveTree(HEAD, hostile("invalid-config"));
+    env.github.prHeads.set(PR, { head: HEAD, base: BASE });
+    await deliver("pull_request", pullRequest("opened"));
+    const diff = env.github.checkRuns.find((r) => r.name === DIFF_CHECK)!;
+    expect(diff.conclusion).toBe("failure");
+    expect(diff.output.annotations).toContainEqual(
+      expect.objectContaining({
+        path: ".github/capstan.yml",
+        start_line: 7,
+        annotation_level: "failure",
+        message: 'environments[0].autosync: unknown key; did you mean "autoSync"?',
+      }),
+    );
+    expect(env.github.checkRuns.find((r) => r.name === POLICY_CHECK)!.conclusion).toBe("failure");
+    expect(env.github.comments[0]!.body).toContain("❌ Capstan could not read `.github/capstan.yml`");
+  });
+
+  it("splits an oversize report into numbered comments within GitHub's limit", async () => {
+    const trees = tempDir("capstan-big-");
+    const { mkdirSync, writeFileSync, cpSync } = await import("node:fs");
+    try {
+      cpSync(fixtureRepo("shop", "base"), `${trees.dir}/base`, { recursive: true });
+      cpSync(fixtureRepo("shop", "base"), `${trees.dir}/head`, { recursive: true });
+      mkdirSync(`${trees.dir}/head/platform/generated`);
+      const docs = Array.from(
+        { length: 300 },
+        (_, i) =>
+          `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big-${i}, namespace: platform}\ndata:\n${Array.from({ length: 12 }, (_, j) => `  key${j}: "${Buffer.alloc(20, 97 + (j % 26)).toString()}-${i}"`).join("\n")}\n`,
+      );
+      writeFileSync(`${trees.dir}/head/platform/generated/many.yaml`, docs.join("---\n"));
+      env.github.serveTree(BASE, `${trees.dir}/base`);
+      env.github.serveTree(HEAD, `${trees.dir}/head`);
+      env.github.prHeads.set(PR, { head: HEAD, base: BASE });
+      await deliver("pull_request", pullRequest("opened"));
+      const parts = env.github.comments.map((c) => c.body);
+      expect(parts.length).toBeGreaterThan(1);
+      parts.forEach((p, i) => {
+        expect(p.length).toBeLessThanOrEqual(65_536);
+        expect(
+          p.startsWith(
+            `<!-- capstan:preview part=${i + 1} -->\n### Capstan preview (part ${i + 1} of ${parts.length})`,
+          ),
+        ).toBe(true);
+      });
+      for (let i = 0; i < 300; i++) expect(parts.join("\n")).toContain(`ConfigMap/platform/big-${i}<`);
+      const diff = env.github.checkRuns.find((r) => r.name === DIFF_CHECK)!;
+      expect(Buffer.byteLength(diff.output.text ?? "")).toBeLessThanOrEqual(65_535);
+    } finally {
+      trees.remove();
+    }
+  });
+
+  it("retries a write refused by the secondary rate limit, and survives GitHub's 5xx", async () => {
+    env.github.serveTree(BASE, fixtureRepo("shop", "base"));
+    env.github.serveTree(HEAD, fixtureRepo("shop", "head"));
+    env.github.prHeads.set(PR, { head: HEAD, base: BASE });
+    env.github.failures.push({
+      method: "POST",
+      path: "/repos/Codertocat/Hello-World/issues/2/comments",
+      status: 403,
+      headers: { "retry-after": "1" },
+      times: 1,
+    });
+    await deliver("pull_request", pullRequest("opened"));
+    expect(env.github.comments).toHaveLength(1);
+
+    env.github.failures.push({
+      method: "GET",
+      path: "/repos/Codertocat/Hello-World/issues/2/comments",
+      status: 502,
+      times: 1,
+    });
+    await deliver("pull_request", pullRequest("synchronize"), "delivery-2");
+    // The failed job is logged and dropped; the next delivery works.
+    await deliver("pull_request", pullRequest("synchronize"), "delivery-3");
+    expect(env.github.comments).toHaveLength(1);
+    expect(env.github.checkRuns).toHaveLength(2);
+  });
+});

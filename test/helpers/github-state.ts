@@ -1,0 +1,159 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import nock from "nock";
+import * as tar from "tar";
+import { INSTALLATION, OWNER, REPO } from "./webhooks.js";
+
+/** A comment as the mock keeps it. */
+export interface MockComment {
+  id: number;
+  body: string;
+  user: { login: string; type: "Bot" | "User" };
+}
+
+/** A check run as the mock keeps it. */
+export interface MockCheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  conclusion?: string;
+  output: { title?: string; summary?: string; text?: string; annotations: Array<Record<string, unknown>> };
+}
+
+/**
+ * The state of one repository on GitHub as the app's requests change it, kept by nock interceptors:
+ * comments, check runs, reactions, and tarballs of commits. The interceptors answer like GitHub's REST API
+ * (the tests also validate every request against GitHub's OpenAPI description), so the tests can assert
+ * on the outcome (one comment, one check run per name and SHA) rather than on a request script.
+ */
+export class GitHubState {
+  comments: MockComment[] = [];
+  checkRuns: MockCheckRun[] = [];
+  reactions: Array<{ comment: number; content: string }> = [];
+  /** Head SHA the PR reports when the app checks whether it was superseded. */
+  prHeads = new Map<number, { head: string; base: string; fork?: boolean }>();
+  permissions = new Map<string, string>();
+  /** Failures to inject: the next N requests matching a method and path prefix get this status. */
+  failures: Array<{
+    method: string;
+    path: string;
+    status: number;
+    headers?: Record<string, string>;
+    times: number;
+  }> = [];
+  private nextId = 1000;
+
+  constructor(readonly scope = nock("https://api.github.com").persist()) {
+    const base = `/repos/${OWNER}/${REPO}`;
+    scope
+      .post(`/app/installations/${INSTALLATION}/access_tokens`)
+      .reply(200, { token: "ghs_test", permissions: {} });
+    scope
+      .get(new RegExp(`^${base}/issues/\\d+/comments`))
+      .reply((uri) => this.fail("GET", uri) ?? [200, this.comments]);
+    scope.post(new RegExp(`^${base}/issues/\\d+/comments$`)).reply((uri, body) => {
+      const failed = this.fail("POST", uri);
+      if (failed) return failed;
+      const comment = {
+        id: this.nextId++,
+        body: (body as { body: string }).body,
+        user: { login: "capstan[bot]", type: "Bot" as const },
+      };
+      this.comments.push(comment);
+      return [201, comment];
+    });
+    scope.patch(new RegExp(`^${base}/issues/comments/\\d+$`)).reply((uri, body) => {
+      const comment = this.comments.find((c) => uri.endsWith(`/${c.id}`));
+      if (!comment) return [404, { message: "Not Found" }];
+      comment.body = (body as { body: string }).body;
+      return [200, comment];
+    });
+    scope.delete(new RegExp(`^${base}/issues/comments/\\d+$`)).reply((uri) => {
+      this.comments = this.comments.filter((c) => !uri.endsWith(`/${c.id}`));
+      return [204];
+    });
+    scope.post(new RegExp(`^${base}/issues/comments/\\d+/reactions$`)).reply((uri, body) => {
+      this.reactions.push({
+        comment: Number(uri.split("/").at(-2)),
+        content: (body as { content: string }).content,
+      });
+      return [201, { id: this.nextId++, content: (body as { content: string }).content }];
+    });
+    scope.get(new RegExp(`^${base}/commits/[0-9a-f]{40}/check-runs`)).reply((uri) => {
+      const sha = uri.split("/")[5]!;
+      const name = new URL(`https://x${uri}`).searchParams.get("check_name");
+      const runs = this.checkRuns.filter((r) => r.head_sha === sha && r.name === name);
+      return [200, { total_count: runs.length, check_runs: runs }];
+    });
+    scope.post(`${base}/check-runs`).reply((_uri, body) => {
+      const b = body as MockCheckRun & { output: MockCheckRun["output"] };
+      const run: MockCheckRun = {
+        id: this.nextId++,
+        name: b.name,
+        head_sha: b.head_sha,
+        conclusion: b.conclusion,
+        output: { ...b.output, annotations: [...(b.output?.annotations ?? [])] },
+      };
+      this.checkRuns.push(run);
+      return [201, run];
+    });
+    scope.patch(new RegExp(`^${base}/check-runs/\\d+$`)).reply((uri, body) => {
+      const run = this.checkRuns.find((r) => uri.endsWith(`/${r.id}`));
+      if (!run) return [404, { message: "Not Found" }];
+      const b = body as Partial<MockCheckRun>;
+      if (b.conclusion) run.conclusion = b.conclusion;
+      if (b.output) {
+        const annotations = b.output.annotations ?? [];
+        run.output = {
+          ...run.output,
+          ...b.output,
+          annotations: b.conclusion ? [...annotations] : [...run.output.annotations, ...annotations],
+        };
+      }
+      return [200, run];
+    });
+    scope.get(new RegExp(`^${base}/pulls/\\d+$`)).reply((uri) => {
+      const number = Number(uri.split("/").at(-1));
+      const pr = this.prHeads.get(number);
+      if (!pr) return [404, { message: "Not Found" }];
+      const headRepo = pr.fork ? `someone/${REPO}` : `${OWNER}/${REPO}`;
+      return [
+        200,
+        {
+          number,
+          head: { sha: pr.head, repo: { full_name: headRepo } },
+          base: { sha: pr.base, repo: { full_name: `${OWNER}/${REPO}` } },
+        },
+      ];
+    });
+    scope.get(new RegExp(`^${base}/collaborators/[^/]+/permission$`)).reply((uri) => {
+      const user = uri.split("/").at(-2)!;
+      return [200, { permission: this.permissions.get(user) ?? "read", user: { login: user } }];
+    });
+  }
+
+  /** Serves `dir` as the tarball of commit `sha`, wrapped in one top folder as GitHub does. */
+  serveTree(sha: string, dir: string): void {
+    const parent = dir.replace(/\/[^/]+$/, "");
+    const name = dir.slice(parent.length + 1);
+    const file = join(mkdtempSync(join(tmpdir(), "capstan-tarball-")), "tree.tar.gz");
+    tar.c({ gzip: true, cwd: parent, sync: true, portable: true, file }, [name]);
+    const data = readFileSync(file);
+    rmSync(file);
+    this.scope
+      .get(`/repos/${OWNER}/${REPO}/tarball/${sha}`)
+      .reply(200, data, { "content-type": "application/x-gzip" });
+  }
+
+  private fail(method: string, uri: string): [number, unknown, Record<string, string>?] | undefined {
+    const failure = this.failures.find((f) => f.method === method && uri.startsWith(f.path) && f.times > 0);
+    if (!failure) return undefined;
+    failure.times--;
+    return [
+      failure.status,
+      { message: failure.status === 403 ? "You have exceeded a secondary rate limit." : "Server Error" },
+      failure.headers,
+    ];
+  }
+}
