@@ -15,7 +15,7 @@ export default defineConfig({
           name: "unit",
           include: ["test/**/*.test.ts"],
           exclude: ["test/e2e/**"],
-          globalSetup: ["test/setup/tools.ts"],
+          globalSetup: ["test/setup/tools.ts", "test/setup/build.ts"],
           setupFiles: ["test/setup/nock.ts"],
         },
       },

@@ -29,6 +29,8 @@ export interface FindingJson {
   file: string;
   line: number;
   environment: string;
+  /** How to fix it. */
+  hint: string;
 }
 
 /**
@@ -63,7 +65,7 @@ export async function policy(options: PolicyOptions): Promise<{ output: string; 
   }
 }
 
-/** The machine-readable form: findings, exemptions, and environments that could not be checked. */
+/** The machine-readable form: findings, exemptions, notices, and environments that could not be checked. */
 export function toJson(results: readonly EnvironmentPolicy[]) {
   return {
     findings: results.flatMap((r) =>
@@ -78,6 +80,7 @@ export function toJson(results: readonly EnvironmentPolicy[]) {
           file: f.file,
           line: f.line,
           environment: r.name,
+          hint: f.hint,
         }),
       ),
     ),
@@ -92,6 +95,9 @@ export function toJson(results: readonly EnvironmentPolicy[]) {
         environment: r.name,
       })),
     ),
+    notices: results.flatMap((r) =>
+      (r.policy?.notices ?? []).map((message) => ({ environment: r.name, message })),
+    ),
     errors: results.filter((r) => r.error).map((r) => ({ environment: r.name, message: r.error! })),
   };
 }
@@ -105,13 +111,13 @@ function toText(results: readonly EnvironmentPolicy[]): string {
     }
     const p = r.policy!;
     lines.push(`${r.name}: ${summarizeFindings(p.findings)}`);
-    for (const f of p.findings) {
+    for (const f of p.findings)
       lines.push(`  ${f.file}:${f.line}: ${f.severity} ${f.rule}: ${formatRef(f.ref)}: ${f.message}`);
-      lines.push(`    fix: ${f.hint}`);
-    }
     for (const e of p.exemptions)
       lines.push(`  ${e.file}:${e.line}: exempt ${e.rule}: ${formatRef(e.ref)} (capstan.dev/skip-policies)`);
     for (const n of p.notices) lines.push(`  note: ${n}`);
+    for (const [rule, hint] of new Map(p.findings.map((f) => [f.rule, f.hint])))
+      lines.push(`  fix ${rule}: ${hint}`);
     lines.push("");
   }
   return `${lines.join("\n").trimEnd()}\n`;

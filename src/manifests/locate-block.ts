@@ -31,7 +31,7 @@ function scan(text: string): Line[] {
 }
 
 function keyOf(content: string): string | undefined {
-  const m = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"{[\]},][^:]*?)\s*:(?:\s|$)/.exec(content);
+  const m = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"{[\]},](?:[^:]|:(?=\S))*?)\s*:(?:\s|$)/.exec(content);
   if (!m) return undefined;
   const raw = m[1]!;
   if (raw.startsWith('"')) return JSON.parse(raw) as string;
@@ -44,7 +44,9 @@ function keyOf(content: string): string | undefined {
  * sequence item's first line, or the document's first line for the empty path. `undefined` when the document uses a style this scanner does not follow.
  */
 export function locateBlock(text: string, path: ReadonlyArray<string | number>): number | undefined {
-  if (/(^|[\s,[{])[&*!][^\s]/.test(text) || /^\s*\? /m.test(text)) return undefined;
+  // Anchors, aliases, tags, complex keys and items whose content starts on the next line.
+  if (/(^|[\s,[{])[&*!][^\s]/.test(text) || /^\s*\? /m.test(text) || /^\s*-[ \t]*(#.*)?\r?$/m.test(text))
+    return undefined;
   const lines = scan(text);
   let from = 0;
   let to = lines.length;
@@ -81,7 +83,10 @@ export function locateBlock(text: string, path: ReadonlyArray<string | number>):
     }
     if (at === undefined) return found;
     found = at;
-    const value = lines[at]!.content.replace(/^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^:]*?)\s*:/, "").trim();
+    const value = lines[at]!.content.replace(
+      /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|(?:[^:]|:(?=\S))*?)\s*:(?=\s|$)/,
+      "",
+    ).trim();
     if (/^[{[]/.test(value)) return path.at(-1) === segment ? at : undefined;
     // The value spans the lines below the key up to the next line at or left of it; a sequence may sit at
     // the key's own column (`containers:` then `- name:`).

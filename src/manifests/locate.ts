@@ -35,7 +35,9 @@ export function locateParsed(manifest: Manifest, path: ReadonlyArray<string | nu
   let offset: number | undefined;
   for (const key of [...origin.prefix, ...path]) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
+      const pair = node.items.find(
+        (p) => String((p.key as { value?: unknown } | null)?.value) === String(key),
+      );
       if (!pair) break;
       offset = (pair.key as { range?: [number, number, number] }).range?.[0] ?? offset;
       node = pair.value;

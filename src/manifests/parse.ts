@@ -66,6 +66,16 @@ function splitDocuments(text: string): Chunk[] {
     start = match.index;
   }
   chunks.push({ text: text.slice(start), line });
+  // Directives (`%YAML 1.2`) belong to the document after the next marker: keep them together.
+  for (let i = chunks.length - 2; i >= 0; i--) {
+    if (
+      /^\s*%/m.test(chunks[i]!.text) &&
+      chunks[i]!.text.split("\n").every((l) => /^\s*(%.*|#.*)?$/.test(l))
+    ) {
+      chunks[i + 1] = { text: chunks[i]!.text + chunks[i + 1]!.text, line: chunks[i]!.line };
+      chunks.splice(i, 1);
+    }
+  }
   return chunks;
 }
 

@@ -1,7 +1,8 @@
 /**
  * API versions Kubernetes deprecated and removed, from the upstream deprecation guide
  * (kubernetes.io/docs/reference/using-api/deprecation-guide). `removedIn` and `deprecatedIn` are minor
- * versions of 1.x; `replacement` is what to use instead, or a sentence when nothing replaces it.
+ * versions of 1.x (`removedIn` is Infinity while no removal is scheduled); `replacement` is what to use
+ * instead, or a sentence when nothing replaces it. The table ends with the 1.33 deprecations.
  */
 export interface ApiRemoval {
   apiVersion: string;

@@ -1,8 +1,9 @@
 import { errorMessage } from "../errors.js";
-import { locateField, type Manifest } from "../manifests/index.js";
+import { formatRef, locateField, type Manifest } from "../manifests/index.js";
+import { RULE_IDS } from "./rule-ids.js";
 import { RULES } from "./rules/index.js";
 import type { ResolvedPolicy } from "./settings.js";
-import type { Exemption, Finding, PolicyResult, Rule } from "./types.js";
+import type { Exemption, Finding, FindingSeverity, PolicyResult, Rule } from "./types.js";
 
 /** The per-object annotation that opts out of rules: `capstan.dev/skip-policies: image-tag,resources`. */
 export const SKIP_ANNOTATION = "capstan.dev/skip-policies";
@@ -22,8 +23,16 @@ export function runPolicy(
   const exemptions: Exemption[] = [];
   const notices = new Set<string>();
   const settings = { ...policy.settings, objects: manifests };
+  const known = new Set(rules.map((r) => r.id));
   for (const manifest of manifests) {
     const skipped = skippedRules(manifest);
+    for (const id of skipped) {
+      if (!known.has(id) && !RULE_IDS.includes(id)) {
+        notices.add(
+          `${formatRef(manifest.ref)}: ${SKIP_ANNOTATION} names "${id}", which is not a rule; the rules are ${RULE_IDS.join(", ")}`,
+        );
+      }
+    }
     for (const rule of rules) {
       const severity = policy.severities.get(rule.id) ?? rule.defaultSeverity;
       if (severity === "off") continue;
@@ -51,10 +60,14 @@ export function runPolicy(
         }
         findings.push({
           rule: rule.id,
-          // A rule set to warning only warns; otherwise a violation keeps the severity the rule gives it
+          // An object a rule cannot read is an error: it cannot be vouched for. A severity set in the config
+          // applies to all of a rule's findings; otherwise a finding keeps the severity the rule gives it
           // (a deprecated API warns, a removed one is an error).
-          // An object a rule cannot read is an error whatever the rule's severity: it cannot be vouched for.
-          severity: crashed ? "error" : severity === "warning" ? "warning" : (v.severity ?? "error"),
+          severity: crashed
+            ? "error"
+            : policy.configured.has(rule.id)
+              ? (severity as FindingSeverity)
+              : (v.severity ?? rule.defaultSeverity),
           message: v.message,
           hint: rule.hint,
           ref: manifest.ref,

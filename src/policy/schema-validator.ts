@@ -3,6 +3,8 @@ import { formatPath, isRecord, type KubeObject } from "../manifests/index.js";
 import type { SchemaBundle } from "./openapi-bundle.js";
 import type { Violation } from "./types.js";
 
+const MAX_CUSTOM = 256;
+
 /**
  * Validates objects against OpenAPI schemas the way `kubectl apply --validate=strict` does: types,
  * required fields, enums, and unknown fields (which the apiserver would reject or silently drop, and
@@ -16,6 +18,8 @@ export class SchemaValidator {
     allowUnionTypes: true,
   });
   private readonly compiled = new Map<string, ValidateFunction>();
+  private readonly custom = new Map<string, ValidateFunction>();
+  private readonly customIds = new Map<string, string>();
 
   constructor(private readonly bundle: SchemaBundle) {
     this.ajv.addSchema({ $id: "k8s", components: { schemas: strictCopy(bundle.schemas) } });
@@ -36,12 +40,24 @@ export class SchemaValidator {
     return validate(object) ? [] : describe(validate.errors ?? []);
   }
 
-  /** Violations of a CRD's `openAPIV3Schema` (compiled once per CRD version). */
+  /**
+   * Violations of a CRD's `openAPIV3Schema`, compiled once per distinct schema (`key` names its content).
+   * At most {@link MAX_CUSTOM} are kept, since a long-running app sees CRDs from many repositories.
+   */
   validateCustom(key: string, schema: Record<string, unknown>, object: KubeObject): Violation[] {
-    let validate = this.compiled.get(key);
+    let validate = this.custom.get(key);
     if (!validate) {
-      validate = this.ajv.compile(strictCopy(withObjectMeta(schema)) as Record<string, unknown>);
-      this.compiled.set(key, validate);
+      if (this.custom.size >= MAX_CUSTOM) {
+        for (const old of this.custom.keys()) this.ajv.removeSchema(this.customIds.get(old));
+        this.custom.clear();
+      }
+      const id = `crd-${this.custom.size}-${key}`;
+      validate = this.ajv.compile({
+        $id: id,
+        ...(strictCopy(withObjectMeta(schema)) as Record<string, unknown>),
+      });
+      this.custom.set(key, validate);
+      this.customIds.set(key, id);
     }
     return validate(object) ? [] : describe(validate.errors ?? []);
   }

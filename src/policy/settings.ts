@@ -4,7 +4,10 @@ import type { PolicySettings } from "./types.js";
 
 /** What the policy checks of one environment run with: each rule's severity and the rules' parameters. */
 export interface ResolvedPolicy {
+  /** Each rule's severity: its default, or what the config set. */
   severities: Map<string, Severity>;
+  /** The rules whose severity the config set explicitly; their findings all take that severity. */
+  configured: Set<string>;
   settings: Omit<PolicySettings, "objects">;
 }
 
@@ -16,9 +19,14 @@ export function resolvePolicy(config: Config, env: Environment): ResolvedPolicy 
   const repo = config.policy;
   const own = env.policy;
   const severities = new Map<string, Severity>(RULES.map((r) => [r.id, r.defaultSeverity]));
-  for (const [id, severity] of Object.entries({ ...repo.rules, ...own?.rules })) severities.set(id, severity);
+  const configured = new Set<string>();
+  for (const [id, severity] of Object.entries({ ...repo.rules, ...own?.rules })) {
+    severities.set(id, severity);
+    configured.add(id);
+  }
   return {
     severities,
+    configured,
     settings: {
       namespace: env.namespace,
       kubeVersion: env.kubeVersion,

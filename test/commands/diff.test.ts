@@ -156,11 +156,8 @@ describe("capstan diff", () => {
     }
   });
 
-  // Exit codes come from the real entry point, built by tsc the way users run it.
+  // Exit codes come from the real entry point, built once by test/setup/build.ts.
   describe("exit codes", () => {
-    beforeAll(async () => {
-      await run("npx", ["tsc", "-p", "tsconfig.json"], { cwd: ROOT });
-    }, 120_000);
     const cli = (...args: string[]) =>
       run("node", [join(ROOT, "dist/src/cli.js"), ...args], { cwd: ROOT }).then(
         ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),

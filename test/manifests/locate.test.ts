@@ -93,6 +93,18 @@ describe("locateField", () => {
       "a List's items",
       "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n  data:\n    k: v\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b\n",
     ],
+    [
+      "an item whose content starts on the next line",
+      "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  -\n    name: c\n    image: nginx:latest\n",
+    ],
+    [
+      "plain keys with colons and numeric keys",
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a:b: c\n  80: http\n  x: y\n",
+    ],
+    [
+      "Windows line endings",
+      "apiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: p\r\nspec:\r\n  containers:\r\n  - name: c\r\n    image: x\r\n",
+    ],
     ["a leading document marker", "---\n# c\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"],
   ])("agrees with the full parser on %s", (_name, yaml) => {
     expect(

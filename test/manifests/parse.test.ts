@@ -40,6 +40,14 @@ describe("parseDocuments", () => {
     expect(documents.map((d) => d.object.metadata.name)).toEqual(["a", "b"]);
   });
 
+  it("keeps a %YAML directive with its document", () => {
+    const { documents } = parseDocuments(`%YAML 1.2\n---\n${cm("a")}---\n${cm("b")}`, "d.yaml");
+    expect(documents.map((d) => [d.object.metadata.name, d.source.line])).toEqual([
+      ["a", 3],
+      ["b", 8],
+    ]);
+  });
+
   it("reads JSON", () => {
     const text = JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "web" } }, null, 2);
     expect(parseDocuments(text, "ns.json").documents[0]!.object.metadata.name).toBe("web");

@@ -28,6 +28,27 @@ describe("runPolicy", () => {
     expect(ids(policyFor({ policy: { rules: { "image-tag": "off" } } }))).not.toContain("image-tag:error");
   });
 
+  it("gives every finding of a rule the severity the config set, even one the rule would give as a warning", () => {
+    const yaml =
+      "apiVersion: flowcontrol.apiserver.k8s.io/v1beta3\nkind: FlowSchema\nmetadata: {name: f}\nspec: {priorityLevelConfiguration: {name: x}}\n";
+    const rule = (config: Record<string, unknown>) =>
+      runPolicy(objects(yaml), policyFor(config, { kubeVersion: "1.30" })).findings.find(
+        (f) => f.rule === "deprecated-api",
+      )?.severity;
+    expect(rule({})).toBe("warning");
+    expect(rule({ policy: { rules: { "deprecated-api": "error" } } })).toBe("error");
+  });
+
+  it("notes a skip annotation that names no rule", () => {
+    const yaml = LATEST.replace(
+      "  name: p\n",
+      "  name: p\n  annotations:\n    capstan.dev/skip-policies: imagetag\n",
+    );
+    expect(runPolicy(objects(yaml), policyFor()).notices).toContainEqual(
+      expect.stringContaining('Pod/web/p: capstan.dev/skip-policies names "imagetag", which is not a rule'),
+    );
+  });
+
   it("lets an environment override the repository's settings", () => {
     const p = policyFor(
       { policy: { rules: { "image-tag": "off" }, minReplicas: 1 } },

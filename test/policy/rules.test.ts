@@ -62,8 +62,21 @@ const cases: Case[] = [
     yaml: deploy("        image: reg:5000/app\n"),
     expect: [[12, "image reg:5000/app has no tag"]],
   },
+  {
+    rule: "image-tag",
+    name: "a tag after an @ that is no digest",
+    yaml: deploy("        image: nginx@latest\n"),
+    expect: [[12, "image nginx@latest has a malformed digest"]],
+  },
   { rule: "image-tag", name: "a pinned tag", yaml: deploy("        image: nginx:1.27\n"), expect: [] },
-  { rule: "image-tag", name: "a digest", yaml: deploy("        image: nginx@sha256:0123\n"), expect: [] },
+  {
+    rule: "image-tag",
+    name: "a digest",
+    yaml: deploy(
+      "        image: nginx@sha256:abababababababababababababababababababababababababababababababab\n",
+    ),
+    expect: [],
+  },
   {
     rule: "image-tag",
     name: "init containers of a CronJob",
@@ -96,6 +109,12 @@ spec:
     expect: [[13, "container app has no limits.memory"]],
   },
   { rule: "resources", name: "complete (no CPU limit needed)", yaml: deploy(GOOD_CONTAINER), expect: [] },
+  {
+    rule: "resources",
+    name: "limits only (requests default to them)",
+    yaml: deploy("        image: a:1\n        resources:\n          limits: {cpu: 100m, memory: 10Mi}\n"),
+    expect: [],
+  },
   // privileged
   {
     rule: "privileged",
@@ -333,7 +352,13 @@ spec:
     rule: "cluster-admin",
     name: "a ClusterRoleBinding to cluster-admin",
     yaml: "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects: []\n",
-    expect: [[7, "ClusterRoleBinding grants cluster-admin"]],
+    expect: [[7, "ClusterRoleBinding grants cluster-admin on the whole cluster"]],
+  },
+  {
+    rule: "cluster-admin",
+    name: "a RoleBinding to cluster-admin",
+    yaml: "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\n",
+    expect: [[4, "RoleBinding grants cluster-admin in namespace web"]],
   },
   {
     rule: "cluster-admin",

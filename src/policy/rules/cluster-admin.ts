@@ -14,6 +14,8 @@ export const clusterAdmin: Rule = {
     if (!BINDINGS.has(object.kind) || !object.apiVersion.startsWith("rbac.authorization.k8s.io/")) return [];
     const roleRef = object.roleRef;
     if (!isRecord(roleRef) || roleRef.kind !== "ClusterRole" || roleRef.name !== "cluster-admin") return [];
-    return [{ message: `${object.kind} grants cluster-admin`, path: ["roleRef", "name"] }];
+    const scope =
+      object.kind === "RoleBinding" ? `in namespace ${object.metadata.namespace}` : "on the whole cluster";
+    return [{ message: `${object.kind} grants cluster-admin ${scope}`, path: ["roleRef", "name"] }];
   },
 };

@@ -24,7 +24,7 @@ export const deprecatedApi: Rule = {
     if (target >= removal.deprecatedIn) {
       return [
         {
-          message: `${what} is deprecated since 1.${removal.deprecatedIn} and removed in 1.${removal.removedIn}; use ${removal.replacement}`,
+          message: `${what} is deprecated since 1.${removal.deprecatedIn}${Number.isFinite(removal.removedIn) ? ` and removed in 1.${removal.removedIn}` : ""}; use ${removal.replacement}`,
           path: ["apiVersion"],
           severity: "warning",
         },

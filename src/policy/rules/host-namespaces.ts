@@ -11,6 +11,9 @@ export const hostNamespaces: Rule = {
   rationale: "Host namespaces and hostPath volumes let a pod see and change the node itself.",
   hint: "Remove hostNetwork, hostPID and hostIPC, and use a PersistentVolumeClaim, ConfigMap or emptyDir instead of hostPath.",
   check(object) {
+    if (object.kind === "PersistentVolume" && isRecord(object.spec) && object.spec.hostPath !== undefined) {
+      return [{ message: "PersistentVolume is backed by a hostPath", path: ["spec", "hostPath"] }];
+    }
     const spec = podSpecOf(object);
     if (!spec) return [];
     const base = podSpecPath(object);

@@ -11,12 +11,19 @@ export const imageTag: Rule = {
   check(object) {
     return locatedContainers(object).flatMap((c) => {
       const image = c.container.image;
-      if (typeof image !== "string" || image.includes("@")) return [];
-      const lastSlash = image.lastIndexOf("/");
-      const colon = image.lastIndexOf(":");
-      const tag = colon > lastSlash ? image.slice(colon + 1) : "";
+      // Only a real digest pins an image; `nginx@latest` is not one.
+      if (typeof image !== "string" || /@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/.test(image))
+        return [];
+      const name = image.includes("@") ? image.slice(0, image.indexOf("@")) : image;
+      const lastSlash = name.lastIndexOf("/");
+      const colon = name.lastIndexOf(":");
+      const tag = colon > lastSlash ? name.slice(colon + 1) : "";
       if (tag !== "" && tag !== "latest") return [];
-      const why = tag === "" ? "has no tag" : "uses the :latest tag";
+      const why = image.includes("@")
+        ? "has a malformed digest"
+        : tag === ""
+          ? "has no tag"
+          : "uses the :latest tag";
       return [
         { message: `container ${containerName(c)}: image ${image} ${why}`, path: [...c.path, "image"] },
       ];

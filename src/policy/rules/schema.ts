@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { groupOf, isRecord, type KubeObject, type Manifest } from "../../manifests/index.js";
 import { loadBundle } from "../openapi-bundle.js";
 import { SchemaValidator } from "../schema-validator.js";
@@ -37,7 +38,12 @@ export const schema: Rule = {
         ];
     if (validator.knows(gvk)) return [...note, ...validator.validateBuiltin(gvk, object)];
     const crd = crdsOf(settings).get(gvk);
-    if (crd) return validator.validateCustom(`crd:${gvk}:${JSON.stringify(crd).length}`, crd, object);
+    if (crd)
+      return validator.validateCustom(
+        `crd:${gvk}:${createHash("sha256").update(JSON.stringify(crd)).digest("hex")}`,
+        crd,
+        object,
+      );
     return [
       {
         notice: true,
