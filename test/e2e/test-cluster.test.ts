@@ -84,27 +84,19 @@ describe("the test cluster", () => {
     expect(status?.ready).toBe(false);
   });
 
-  it("keeps never-ready pods Running but not Ready", async () => {
+  it("keeps never-ready pods Running but not Ready, so the Deployment never becomes available", async () => {
     await apply(cluster, deployment(namespace, "sleepy", 1, { fail: "never-ready" }));
-    const pending = await watchDeployment(
-      cluster,
-      namespace,
-      "sleepy",
-      (d) => (d.status?.replicas ?? 0) === 1,
-      30_000,
-    );
-    expect(pending.status?.availableReplicas ?? 0).toBe(0);
+    const pods = () => cluster.core.listNamespacedPod({ namespace, labelSelector: "app=sleepy" });
     await expect
-      .poll(
-        async () =>
-          (await cluster.core.listNamespacedPod({ namespace, labelSelector: "app=sleepy" })).items[0]?.status
-            ?.phase,
-        {
-          timeout: 30_000,
-        },
-      )
+      .poll(async () => (await pods()).items[0]?.status?.phase, { timeout: 30_000 })
       .toBe("Running");
-    const [pod] = (await cluster.core.listNamespacedPod({ namespace, labelSelector: "app=sleepy" })).items;
+    const [pod] = (await pods()).items;
+    expect(pod?.status?.containerStatuses?.[0]?.started).toBe(true);
     expect(pod?.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("False");
+    // The pod has been Running for a while: a ready pod would have made the Deployment available by now.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const { status } = await cluster.apps.readNamespacedDeployment({ namespace, name: "sleepy" });
+    expect(status?.availableReplicas ?? 0).toBe(0);
+    expect(status?.unavailableReplicas).toBe(1);
   });
 });

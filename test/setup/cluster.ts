@@ -2,7 +2,7 @@
 // suite and hands its kubeconfig to the tests. It always stops it, pass or fail. There is no fallback: if
 // the cluster cannot be built or started, the run fails here instead of skipping the cluster tests.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import type { TestProject } from "vitest/node";
@@ -11,7 +11,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** Path of the test cluster's kubeconfig. */
     kubeconfig: string;
-    /** The Kubernetes version the cluster was built at, e.g. `v1.36.5`. */
+    /** The Kubernetes version scripts/cluster/build.sh built, e.g. `v1.36.5`. */
     kubeVersion: string;
   }
 }
@@ -25,11 +25,28 @@ function script(name: string, args: string[], env: NodeJS.ProcessEnv): string {
   return out.trim().split("\n").at(-1) ?? "";
 }
 
+const PREFIX = "capstan-e2e-cluster-";
+
+// A run killed outright (SIGKILL, a lost terminal) cannot stop its cluster; the next run does, by the pids
+// that run recorded.
+function stopLeftovers(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(PREFIX)) continue;
+    const state = join(tmpdir(), name);
+    try {
+      script("cluster.sh", ["down"], { ...process.env, CAPSTAN_CLUSTER_DIR: state });
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
+  }
+}
+
 export default function setup(project: TestProject): () => void {
   const bin = script("build.sh", [], process.env);
   process.env.PATH = `${bin}${delimiter}${process.env.PATH ?? ""}`;
+  stopLeftovers();
   // A state folder of the run's own, so a developer's cluster (cluster:up) is never touched.
-  const state = mkdtempSync(join(tmpdir(), "capstan-e2e-cluster-"));
+  const state = mkdtempSync(join(tmpdir(), PREFIX));
   const env = { ...process.env, CAPSTAN_CLUSTER_DIR: state };
   let stopped = false;
   const teardown = () => {
@@ -43,9 +60,16 @@ export default function setup(project: TestProject): () => void {
   };
   // A run interrupted before vitest calls the teardown still stops every process it started.
   process.once("exit", teardown);
+  // vitest handles SIGINT and SIGTERM itself and calls the teardown; a lost terminal (SIGHUP) it does not.
+  process.once("SIGHUP", () => {
+    teardown();
+    process.exit(129);
+  });
   const kubeconfig = script("cluster.sh", ["up"], env);
-  const version = execFileSync(join(bin, "kube-apiserver"), ["--version"], { encoding: "utf8" }).trim();
+  // The version build.sh built, from the folder it built into (kubernetes-v1.36.5/kube-apiserver).
+  const built = /kubernetes-(v\d+\.\d+\.\d+)\//.exec(realpathSync(join(bin, "kube-apiserver")))?.[1];
+  if (!built) throw new Error(`cannot tell which Kubernetes version ${join(bin, "kube-apiserver")} is`);
   project.provide("kubeconfig", kubeconfig);
-  project.provide("kubeVersion", version.replace(/^Kubernetes /, ""));
+  project.provide("kubeVersion", built);
   return teardown;
 }
