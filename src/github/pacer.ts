@@ -4,6 +4,8 @@ import { errorMessage } from "../errors.js";
 export interface PacerOptions {
   /** Least time between two writes. GitHub allows 80 content-creating requests a minute. */
   spacingMs: number;
+  /** Most writes in any hour; GitHub allows 500 content-creating requests an hour. */
+  perHour: number;
   /** How often a write refused by a rate limit is tried again. */
   retries: number;
   /** Wait used when GitHub says nothing about when to come back (it asks for at least a minute). */
@@ -15,6 +17,7 @@ export interface PacerOptions {
 export function defaultPacerOptions(): PacerOptions {
   return {
     spacingMs: 1000,
+    perHour: 480,
     retries: 3,
     fallbackWaitMs: 60_000,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -34,6 +37,7 @@ interface HttpError {
 export class Pacer {
   private tail: Promise<unknown> = Promise.resolve();
   private last = 0;
+  private readonly recent: number[] = [];
 
   constructor(private readonly options: PacerOptions = defaultPacerOptions()) {}
 
@@ -49,9 +53,13 @@ export class Pacer {
 
   private async send<T>(send: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const wait = this.last + this.options.spacingMs - Date.now();
+      const hourAgo = Date.now() - 3_600_000;
+      while (this.recent.length > 0 && this.recent[0]! <= hourAgo) this.recent.shift();
+      const untilBudget = this.recent.length >= this.options.perHour ? this.recent[0]! - hourAgo : 0;
+      const wait = Math.max(this.last + this.options.spacingMs - Date.now(), untilBudget);
       if (wait > 0) await this.options.sleep(wait);
       this.last = Date.now();
+      this.recent.push(this.last);
       try {
         return await send();
       } catch (err) {

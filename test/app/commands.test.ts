@@ -87,6 +87,13 @@ describe("PR commands", () => {
     ["a bot's comment", comment("/preview", "renovate[bot]", "Bot")],
     ["a comment that is not a command", comment("looks good to me")],
     ["a comment on an issue", examplePayload("issue_comment", "created", { comment: { body: "/preview" } })],
+    [
+      "an edited comment",
+      examplePayload("issue_comment", "edited", {
+        comment: { body: "/preview" },
+        issue: { pull_request: { url: "x" } },
+      }),
+    ],
   ])("ignores %s without a single request", async (_name, payload) => {
     await deliver(payload);
     expect(sent.filter((r) => !r.path.includes("access_tokens"))).toEqual([]);

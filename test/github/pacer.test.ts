@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { Pacer, rateLimitWait } from "../../src/github/pacer.js";
+
+describe("Pacer", () => {
+  it("sends writes one at a time, spaced out", async () => {
+    const slept: number[] = [];
+    const pacer = new Pacer({
+      spacingMs: 1000,
+      perHour: 480,
+      retries: 3,
+      fallbackWaitMs: 60_000,
+      sleep: async (ms) => void slept.push(ms),
+    });
+    let inFlight = 0;
+    let peak = 0;
+    const write = () =>
+      pacer.write(async () => {
+        peak = Math.max(peak, ++inFlight);
+        await new Promise((r) => setTimeout(r, 2));
+        inFlight--;
+      });
+    await Promise.all([write(), write(), write()]);
+    expect(peak).toBe(1);
+    expect(slept).toHaveLength(2);
+    for (const ms of slept) expect(ms).toBeGreaterThan(900);
+  });
+
+  it("waits for the hourly budget once it is spent", async () => {
+    const slept: number[] = [];
+    const pacer = new Pacer({
+      spacingMs: 0,
+      perHour: 2,
+      retries: 0,
+      fallbackWaitMs: 60_000,
+      sleep: async (ms) => void slept.push(ms),
+    });
+    for (let i = 0; i < 3; i++) await pacer.write(async () => i);
+    expect(slept).toHaveLength(1);
+    expect(slept[0]).toBeGreaterThan(3_500_000);
+  });
+
+  it("retries a write refused by a rate limit after the wait GitHub asks for, then gives up", async () => {
+    const slept: number[] = [];
+    const pacer = new Pacer({
+      spacingMs: 0,
+      perHour: 480,
+      retries: 2,
+      fallbackWaitMs: 60_000,
+      sleep: async (ms) => void slept.push(ms),
+    });
+    let calls = 0;
+    const limited = Object.assign(new Error("You have exceeded a secondary rate limit"), {
+      status: 403,
+      response: { headers: { "retry-after": "7" } },
+    });
+    await expect(
+      pacer.write(async () => {
+        calls++;
+        throw limited;
+      }),
+    ).rejects.toBe(limited);
+    expect(calls).toBe(3);
+    expect(slept).toEqual([7000, 7000]);
+  });
+});
+
+describe("rateLimitWait", () => {
+  it.each<[string, object, number | undefined]>([
+    ["retry-after", { status: 429, response: { headers: { "retry-after": "30" } } }, 30_000],
+    [
+      "a 403 that is a secondary limit, without headers",
+      Object.assign(new Error("secondary rate limit"), { status: 403 }),
+      60_000,
+    ],
+    [
+      "a 403 that is a permission problem",
+      Object.assign(new Error("Resource not accessible by integration"), { status: 403 }),
+      undefined,
+    ],
+    ["a 422", { status: 422 }, undefined],
+  ])("%s", (_name, err, wait) => expect(rateLimitWait(err, 60_000)).toBe(wait));
+
+  it("waits until x-ratelimit-reset when no requests remain", () => {
+    const reset = Math.floor(Date.now() / 1000) + 120;
+    const wait = rateLimitWait(
+      {
+        status: 403,
+        response: { headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) } },
+      },
+      60_000,
+    )!;
+    expect(wait).toBeGreaterThan(115_000);
+    expect(wait).toBeLessThan(125_000);
+  });
+});
