@@ -20,9 +20,9 @@ function setup() {
     pacer: { spacingMs: 0, sleep: async () => {} },
     cacheDir: cache.dir,
   });
-  const { probot, sent } = testProbot(createApp(deps));
+  const { probot, sent, invalid } = testProbot(createApp(deps));
   const github = new GitHubState();
-  return { deps, probot, sent, github, cache };
+  return { deps, probot, sent, invalid, github, cache };
 }
 
 function pullRequest(action: "opened" | "synchronize" | "reopened", head = HEAD, fork = false) {
@@ -46,7 +46,12 @@ describe("pull request previews", () => {
   beforeEach(() => {
     env = setup();
   });
-  afterEach(() => env.cache.remove());
+  afterEach(() => {
+    env.cache.remove();
+    // Every request matched GitHub's OpenAPI description, and none carried a Secret value.
+    expect(env.invalid).toEqual([]);
+    expectNoSecrets(env.sent);
+  });
 
   async function deliver(name: string, payload: unknown, id = "delivery-1") {
     await env.probot.receive({ name, id, payload } as Parameters<typeof env.probot.receive>[0]);
@@ -176,6 +181,39 @@ describe("pull request previews", () => {
       for (let i = 0; i < 300; i++) expect(parts.join("\n")).toContain(`ConfigMap/platform/big-${i}<`);
       const diff = env.github.checkRuns.find((r) => r.name === DIFF_CHECK)!;
       expect(Buffer.byteLength(diff.output.text ?? "")).toBeLessThanOrEqual(65_535);
+    } finally {
+      trees.remove();
+    }
+  });
+
+  it("sends more than 50 policy annotations in batches of 50", async () => {
+    const trees = tempDir("capstan-many-");
+    const { mkdirSync, writeFileSync, cpSync } = await import("node:fs");
+    try {
+      cpSync(fixtureRepo("shop", "base"), `${trees.dir}/base`, { recursive: true });
+      cpSync(fixtureRepo("shop", "base"), `${trees.dir}/head`, { recursive: true });
+      mkdirSync(`${trees.dir}/head/platform/pods`);
+      const pods = Array.from(
+        { length: 60 },
+        (_, i) =>
+          `apiVersion: v1\nkind: Pod\nmetadata: {name: p-${i}, namespace: platform}\nspec:\n  containers: [{name: c, image: nginx}]\n`,
+      );
+      writeFileSync(`${trees.dir}/head/platform/pods/pods.yaml`, pods.join("---\n"));
+      env.github.serveTree(BASE, `${trees.dir}/base`);
+      env.github.serveTree(HEAD, `${trees.dir}/head`);
+      env.github.prHeads.set(PR, { head: HEAD, base: BASE });
+      await deliver("pull_request", pullRequest("opened"));
+      const policy = env.github.checkRuns.find((r) => r.name === POLICY_CHECK)!;
+      expect(policy.conclusion).toBe("failure");
+      // Three rules fire on each of the 60 pods: image-tag, run-as-non-root and resources.
+      expect(policy.output.annotations).toHaveLength(180);
+      const batches = env.sent
+        .filter((r) => r.path.includes("/check-runs"))
+        .map(
+          (r) =>
+            (r.body as { output?: { annotations?: unknown[] } } | undefined)?.output?.annotations?.length,
+        );
+      expect(batches.filter((n) => n !== undefined)).toEqual([0, 50, 50, 50, 30]);
     } finally {
       trees.remove();
     }
