@@ -3,14 +3,22 @@
 // localhost unless HOST says otherwise). On SIGTERM it stops taking webhooks, lets queued work finish and
 // exits.
 import { type ApplicationFunctionOptions, type Probot, run } from "probot";
+import { readServerConfig } from "./config/index.js";
 import { type AppDeps, createDeps } from "./handlers/deps.js";
 import { createApp } from "./index.js";
+
+// The operator's clusters and which repositories may use them; an invalid file stops the start.
+const serverConfig = process.env.CAPSTAN_CONFIG
+  ? await readServerConfig(process.env.CAPSTAN_CONFIG)
+  : undefined;
 
 let deps: AppDeps | undefined;
 let log: Probot["log"] | undefined;
 const server = await run((app: Probot, options: ApplicationFunctionOptions) => {
   log = app.log;
-  deps = createDeps(app.log);
+  deps = createDeps(app.log, { server: serverConfig });
+  if (!serverConfig)
+    app.log.info("CAPSTAN_CONFIG is not set: no clusters are configured, and cluster names are not checked");
   return createApp(deps)(app, options);
 });
 

@@ -10,4 +10,14 @@ export {
   type RendererName,
   type Severity,
 } from "./schema.js";
-export { parseDuration, type SemanticProblem, validateConfig } from "./validate.js";
+export {
+  allowedClusters,
+  checkClusterAccess,
+  clusterSchema,
+  parseServerConfig,
+  readServerConfig,
+  type ServerConfig,
+  serverConfigSchema,
+} from "./server.js";
+export { parseDuration, validateConfig } from "./validate.js";
+export { parseYamlConfig, type SemanticProblem, type YamlConfigOptions } from "./yaml-config.js";

@@ -1,12 +1,7 @@
 import { repoPath } from "./paths.js";
 import type { Config } from "./schema.js";
 import { closest } from "./suggest.js";
-
-/** A semantic problem of a config that parsed against the schema, located by its key path. */
-export interface SemanticProblem {
-  path: Array<string | number>;
-  message: string;
-}
+import type { SemanticProblem } from "./yaml-config.js";
 
 /**
  * Checks what the schema cannot say: environment names are unique, paths and values files stay inside

@@ -1,4 +1,4 @@
-import type { Config, Environment } from "../config/index.js";
+import type { Config, Environment, SemanticProblem } from "../config/index.js";
 import { diffManifests } from "../diff/index.js";
 import { ConfigError, errorMessage, UsageError } from "../errors.js";
 import type { Manifest } from "../manifests/index.js";
@@ -18,6 +18,8 @@ export interface PreviewInput {
   /** Environment names to preview; all of the head config's when empty. */
   environments: readonly string[];
   render: RenderOptions;
+  /** Checks of the head's config beyond the file itself (the clusters the server allows). */
+  configChecks?: (config: Config) => SemanticProblem[];
 }
 
 /** What a preview found. */
@@ -43,7 +45,7 @@ export interface PreviewResult {
  * @throws ConfigError when the head has no valid config; UsageError for an unknown environment name
  */
 export async function previewEnvironments(input: PreviewInput): Promise<PreviewResult> {
-  const headConfig = input.config ?? (await readTreeConfig(input.headRoot));
+  const headConfig = input.config ?? (await readTreeConfig(input.headRoot, undefined, input.configChecks));
   if (!headConfig) {
     throw new ConfigError(".github/capstan.yml", [
       { line: 1, path: "", message: "does not exist at head; add one or pass --config" },

@@ -1,4 +1,4 @@
-import { CONFIG_PATH } from "../config/index.js";
+import { CONFIG_PATH, checkClusterAccess, type ServerConfig } from "../config/index.js";
 import { ConfigError, errorMessage } from "../errors.js";
 import { type Annotation, publishCheckRun } from "../github/check-runs.js";
 import type { Pacer } from "../github/pacer.js";
@@ -28,6 +28,8 @@ export interface PullRequestPreviewInput {
   environments: string[];
   cacheDir: string;
   render: RenderOptions;
+  /** When set, environments may only name clusters it allows this repository. */
+  server?: ServerConfig;
 }
 
 /** How a preview ended. */
@@ -44,7 +46,8 @@ export const POLICY_CHECK = "capstan/policy";
  * 3. Drop the result if the PR's head has moved on since the work was accepted.
  * 4. Upsert the sticky comment (or say the change no longer affects anything) and publish both checks.
  *
- * An invalid config at head gives failing checks with an annotation on the config line and a short comment.
+ * An invalid config at head, or one naming a cluster the server does not allow this repository, gives
+ * failing checks with an annotation on the config line and a short comment.
  */
 export async function previewPullRequest(input: PullRequestPreviewInput): Promise<PreviewOutcome> {
   const { octokit, pacer, repo } = input;
@@ -54,9 +57,13 @@ export async function previewPullRequest(input: PullRequestPreviewInput): Promis
   ]);
   let preview: Awaited<ReturnType<typeof previewEnvironments>>;
   try {
+    const repository = `${repo.owner}/${repo.repo}`;
     preview = await previewEnvironments({
       baseRoot,
       headRoot,
+      configChecks: input.server
+        ? (config) => checkClusterAccess(config, input.server!, repository)
+        : undefined,
       environments: input.environments,
       render: input.render,
     });

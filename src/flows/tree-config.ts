@@ -1,6 +1,12 @@
 import { lstat, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CONFIG_PATH, type Config, MAX_CONFIG_BYTES, parseConfig } from "../config/index.js";
+import {
+  CONFIG_PATH,
+  type Config,
+  MAX_CONFIG_BYTES,
+  parseConfig,
+  type SemanticProblem,
+} from "../config/index.js";
 import { ConfigError } from "../errors.js";
 import { resolveInside } from "../render/index.js";
 
@@ -9,7 +15,11 @@ import { resolveInside } from "../render/index.js";
  *
  * @throws ConfigError when it is invalid, too big, or a link leaving the tree
  */
-export async function readTreeConfig(root: string, file = CONFIG_PATH): Promise<Config | undefined> {
+export async function readTreeConfig(
+  root: string,
+  file = CONFIG_PATH,
+  extraChecks?: (config: Config) => SemanticProblem[],
+): Promise<Config | undefined> {
   const absolute = join(root, file);
   let size: number;
   try {
@@ -27,5 +37,5 @@ export async function readTreeConfig(root: string, file = CONFIG_PATH): Promise<
       { line: 1, path: "", message: `is larger than ${MAX_CONFIG_BYTES / 1024} KiB` },
     ]);
   }
-  return parseConfig(await readFile(absolute, "utf8"), file);
+  return parseConfig(await readFile(absolute, "utf8"), file, extraChecks);
 }

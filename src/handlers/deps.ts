@@ -1,6 +1,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Context } from "probot";
+import type { ServerConfig } from "../config/index.js";
 import type { PullRequestPreviewInput } from "../flows/pull-request.js";
 import { defaultPacerOptions, Pacer, type PacerOptions } from "../github/pacer.js";
 import { defaultRenderOptions, type RenderOptions } from "../render/index.js";
@@ -9,6 +10,8 @@ import { type Log, WorkQueue } from "../work-queue.js";
 /** What the handlers share: the work queue, a write pacer per installation, and where trees are cached. */
 export interface AppDeps {
   queue: WorkQueue;
+  /** The operator's clusters and which repositories may use them (`CAPSTAN_CONFIG`), if any. */
+  server?: ServerConfig;
   pacerFor(installation: number): Pacer;
   cacheDir: string;
   render: RenderOptions;
@@ -17,11 +20,12 @@ export interface AppDeps {
 /** Dependencies for a running app. */
 export function createDeps(
   log: Log,
-  overrides: { pacer?: Partial<PacerOptions>; cacheDir?: string } = {},
+  overrides: { pacer?: Partial<PacerOptions>; cacheDir?: string; server?: ServerConfig } = {},
 ): AppDeps {
   const pacers = new Map<number, Pacer>();
   return {
     queue: new WorkQueue(log),
+    server: overrides.server,
     pacerFor(installation) {
       let pacer = pacers.get(installation);
       if (!pacer) {
@@ -45,5 +49,6 @@ export function contextInput(deps: AppDeps, context: Context) {
     repo: context.repo(),
     cacheDir: deps.cacheDir,
     render: deps.render,
+    server: deps.server,
   } satisfies Partial<PullRequestPreviewInput>;
 }

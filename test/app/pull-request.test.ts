@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseServerConfig } from "../../src/config/index.js";
 import { DIFF_CHECK, POLICY_CHECK } from "../../src/flows/pull-request.js";
 import { type AppDeps, createDeps } from "../../src/handlers/deps.js";
 import { createApp } from "../../src/index.js";
@@ -149,6 +150,27 @@ describe("pull request previews", () => {
     );
     expect(env.github.checkRuns.find((r) => r.name === POLICY_CHECK)!.conclusion).toBe("failure");
     expect(env.github.comments[0]!.body).toContain("❌ Capstan could not read `.github/capstan.yml`");
+  });
+
+  it("refuses an environment whose cluster the server does not allow this repository, at the config line", async () => {
+    env.deps.server = parseServerConfig(
+      "clusters:\n  staging: {kubeconfig: /k}\n  production: {kubeconfig: /k}\nrepositories:\n  Codertocat/Hello-World:\n    clusters: [staging]\n",
+      "server.yml",
+    );
+    env.github.serveTree(BASE, fixtureRepo("shop", "base"));
+    env.github.serveTree(HEAD, fixtureRepo("shop", "head"));
+    env.github.prHeads.set(PR, { head: HEAD, base: BASE });
+    await deliver("pull_request", pullRequest("opened"));
+    const diff = env.github.checkRuns.find((r) => r.name === DIFF_CHECK)!;
+    expect(diff.conclusion).toBe("failure");
+    expect(diff.output.annotations.map((a) => [a.path, a.start_line])).toEqual([
+      [".github/capstan.yml", 12],
+      [".github/capstan.yml", 20],
+      [".github/capstan.yml", 29],
+    ]);
+    expect(diff.output.annotations[0]!.message).toContain(
+      'cluster "production" is not one this Capstan lets Codertocat/Hello-World use (allowed: staging)',
+    );
   });
 
   it("splits an oversize report into numbered comments within GitHub's limit", async () => {
