@@ -40,7 +40,7 @@ export function onIssueComment(deps: AppDeps) {
         const why =
           pr.head.repo?.full_name !== pr.base.repo.full_name
             ? "this pull request comes from a fork"
-            : "no cluster is configured for Capstan to diff against yet";
+            : "this version of Capstan cannot diff against a cluster yet";
         await react(octokit, pacer, repo, comment.id, "confused");
         await reply(
           octokit,

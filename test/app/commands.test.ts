@@ -79,7 +79,9 @@ describe("PR commands", () => {
   it("explains why /preview live cannot run", async () => {
     github.permissions.set("octocat", "write");
     await deliver(comment("/preview live"));
-    expect(github.comments[0]!.body).toContain("`/preview live` is not available: no cluster is configured");
+    expect(github.comments[0]!.body).toContain(
+      "`/preview live` is not available: this version of Capstan cannot diff against a cluster yet",
+    );
     expect(github.reactions.map((r) => r.content)).toEqual(["eyes", "confused"]);
   });
 
