@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
+import { parseConfig, readConfigFile } from "../config/index.js";
 import { previewEnvironments } from "../flows/preview.js";
 import { extractRef, type Tree } from "../local/git-tree.js";
 import { defaultRenderOptions } from "../render/index.js";
 import { type EnvironmentReport, renderReport } from "../report/index.js";
-import { readConfigFile } from "./source.js";
 
 /** Options of `capstan diff`, after argv parsing. */
 export interface DiffOptions {
@@ -40,7 +40,9 @@ export interface DiffJson {
  * @returns the text to print and the exit code: 0, or 1 when an environment could not be rendered
  */
 export async function diff(options: DiffOptions): Promise<{ output: string; exitCode: number }> {
-  const config = options.config ? await readConfigFile(options.config) : undefined;
+  const config = options.config
+    ? await readConfigFile(options.config, (text, file) => parseConfig(text, file))
+    : undefined;
   const trees: Tree[] = [];
   try {
     let baseRoot: string;

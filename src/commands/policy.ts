@@ -1,10 +1,10 @@
 import { resolve } from "node:path";
+import { parseConfig, readConfigFile } from "../config/index.js";
 import { checkPolicy, type EnvironmentPolicy } from "../flows/policy-check.js";
 import { extractRef, type Tree } from "../local/git-tree.js";
 import { formatRef } from "../manifests/index.js";
 import { summarizeFindings } from "../policy/index.js";
 import { defaultRenderOptions } from "../render/index.js";
-import { readConfigFile } from "./source.js";
 
 /** Options of `capstan policy`, after argv parsing. */
 export interface PolicyOptions {
@@ -40,7 +40,9 @@ export interface FindingJson {
  *   could not be rendered, 0 otherwise
  */
 export async function policy(options: PolicyOptions): Promise<{ output: string; exitCode: number }> {
-  const config = options.config ? await readConfigFile(options.config) : undefined;
+  const config = options.config
+    ? await readConfigFile(options.config, (text, file) => parseConfig(text, file))
+    : undefined;
   let tree: Tree | undefined;
   try {
     let root: string;

@@ -1,6 +1,7 @@
 export { configJsonSchema, configJsonSchemaText } from "./json-schema.js";
 export { CONFIG_PATH, MAX_CONFIG_BYTES, parseConfig } from "./load.js";
 export { repoPath } from "./paths.js";
+export { readConfigFile } from "./read-file.js";
 export {
   type Config,
   type ConfigInput,

@@ -1,6 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { ConfigError } from "../errors.js";
+import { readConfigFile } from "./read-file.js";
 import type { Config } from "./schema.js";
 import { parseYamlConfig, type SemanticProblem } from "./yaml-config.js";
 
@@ -94,16 +93,8 @@ export function parseServerConfig(text: string, file: string): ServerConfig {
 }
 
 /** Reads the server config from `path` (the `CAPSTAN_CONFIG` variable). */
-export async function readServerConfig(path: string): Promise<ServerConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    throw new ConfigError(path, [
-      { line: 1, path: "", message: `cannot be read (${(err as NodeJS.ErrnoException).code})` },
-    ]);
-  }
-  return parseServerConfig(text, path);
+export function readServerConfig(path: string): Promise<ServerConfig> {
+  return readConfigFile(path, parseServerConfig);
 }
 
 /** The cluster names a repository may use: its own entry's and its owner's (`owner/*`). */

@@ -15,16 +15,16 @@ export function onIssueComment(deps: AppDeps) {
     if (!command) return;
     const input = contextInput(deps, context);
     const { octokit, pacer, repo } = input;
+    // A 😕 and a reply naming why: every refusal says what went wrong.
+    const refuse = async (why: string) => {
+      await react(octokit, pacer, repo, comment.id, "confused");
+      await reply(octokit, pacer, repo, issue.number, `@${sender.login} ${why}`);
+    };
     deps.queue.push(`${repo.owner}/${repo.repo}#${issue.number}:comment:${comment.id}`, async () => {
       const permission = await permissionOf(octokit, repo, sender.login);
       if (!ALLOWED.has(permission)) {
-        await react(octokit, pacer, repo, comment.id, "confused");
-        await reply(
-          octokit,
-          pacer,
-          repo,
-          issue.number,
-          `@${sender.login} Sorry, Capstan takes commands only from people with write access to this repository (yours: ${permission}).`,
+        await refuse(
+          `Sorry, Capstan takes commands only from people with write access to this repository (yours: ${permission}).`,
         );
         return;
       }
@@ -41,13 +41,8 @@ export function onIssueComment(deps: AppDeps) {
           pr.head.repo?.full_name !== pr.base.repo.full_name
             ? "this pull request comes from a fork"
             : "this version of Capstan cannot diff against a cluster yet";
-        await react(octokit, pacer, repo, comment.id, "confused");
-        await reply(
-          octokit,
-          pacer,
-          repo,
-          issue.number,
-          `@${sender.login} \`/preview live\` is not available: ${why}. \`/preview\` renders the change without a cluster.`,
+        await refuse(
+          `\`/preview live\` is not available: ${why}. \`/preview\` renders the change without a cluster.`,
         );
         return;
       }

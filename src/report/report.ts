@@ -78,15 +78,21 @@ function summaryBlocks(input: ReportInput): string[] {
     intro.push("No environment is affected by this change.");
     return [intro.join("\n\n")];
   }
+  const lead = intro.length > 0 ? `${intro.join("\n\n")}\n` : undefined;
+  return tableBlocks(lead, TABLE_HEADER, input.environments.map(summaryRow));
+}
+
+// A table cut into blocks of at most SUMMARY_BLOCK characters, each repeating the header, so a long
+// table fits the comment budget without losing a row. `lead` opens the first block.
+function tableBlocks(lead: string | undefined, header: string, rows: readonly string[]): string[] {
   const blocks: string[] = [];
-  let current = [...(intro.length > 0 ? [intro.join("\n\n"), ""] : []), TABLE_HEADER];
+  let current = [...(lead === undefined ? [] : [lead]), header];
   let size = current.join("\n").length;
-  for (const env of input.environments) {
-    const row = summaryRow(env);
+  for (const row of rows) {
     if (size + row.length + 1 > SUMMARY_BLOCK) {
       blocks.push(current.join("\n"));
-      current = [TABLE_HEADER];
-      size = TABLE_HEADER.length;
+      current = [header];
+      size = header.length;
     }
     current.push(row);
     size += row.length + 1;
@@ -137,21 +143,12 @@ const FINDINGS_HEADER = "| | Rule | Object | Where | Finding |\n|---|---|---|---
 // Findings as tables of at most SUMMARY_BLOCK characters each, then exemptions, notices and fix hints.
 function policyBlocks(policy: PolicyResult | undefined): string[] {
   if (!policy) return [];
-  const blocks: string[] = [];
-  let current = [`**Policy: ${summarizeFindings(policy.findings)}**`];
-  if (policy.findings.length > 0) current.push("", FINDINGS_HEADER);
-  let size = current.join("\n").length;
-  for (const f of policy.findings) {
-    const row = `| ${SEVERITY_ICON[f.severity]} | ${code(f.rule)} | ${code(formatRef(f.ref))} | ${code(`${f.file}:${f.line}`)} | ${escapeCell(f.message)} |`;
-    if (size + row.length + 1 > SUMMARY_BLOCK) {
-      blocks.push(current.join("\n"));
-      current = [FINDINGS_HEADER];
-      size = FINDINGS_HEADER.length;
-    }
-    current.push(row);
-    size += row.length + 1;
-  }
-  blocks.push(current.join("\n"));
+  const title = `**Policy: ${summarizeFindings(policy.findings)}**`;
+  const rows = policy.findings.map(
+    (f) =>
+      `| ${SEVERITY_ICON[f.severity]} | ${code(f.rule)} | ${code(formatRef(f.ref))} | ${code(`${f.file}:${f.line}`)} | ${escapeCell(f.message)} |`,
+  );
+  const blocks = rows.length > 0 ? tableBlocks(`${title}\n`, FINDINGS_HEADER, rows) : [title];
   const extra: string[] = [];
   if (policy.exemptions.length > 0) {
     extra.push(

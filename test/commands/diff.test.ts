@@ -1,19 +1,9 @@
-import { execFile } from "node:child_process";
 import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DiffJson, diff } from "../../src/commands/diff.js";
-import {
-  fixtureRepo,
-  fixtureSecretValues,
-  gitRepoFrom,
-  hostile,
-  ROOT,
-  tempDir,
-} from "../helpers/fixtures.js";
-
-const run = promisify(execFile);
+import { cli } from "../helpers/cli.js";
+import { fixtureRepo, fixtureSecretValues, gitRepoFrom, hostile, tempDir } from "../helpers/fixtures.js";
 
 const SHOP_DIRS = ["--base-dir", fixtureRepo("shop", "base"), "--head-dir", fixtureRepo("shop", "head")];
 
@@ -158,16 +148,6 @@ describe("capstan diff", () => {
 
   // Exit codes come from the real entry point, built once by test/setup/build.ts.
   describe("exit codes", () => {
-    const cli = (...args: string[]) =>
-      run("node", [join(ROOT, "dist/src/cli.js"), ...args], { cwd: ROOT }).then(
-        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-        (err: { code: number; stdout: string; stderr: string }) => ({
-          code: err.code,
-          stdout: err.stdout,
-          stderr: err.stderr,
-        }),
-      );
-
     it("0 on success", async () => {
       const r = await cli("diff", ...SHOP_DIRS, "--env", "platform");
       expect(r.code).toBe(0);

@@ -1,11 +1,8 @@
-import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FindingJson, policy } from "../../src/commands/policy.js";
+import { cli } from "../helpers/cli.js";
 import { fixtureRepo, gitRepoFrom, hostile, ROOT } from "../helpers/fixtures.js";
-
-const run = promisify(execFile);
 
 describe("capstan policy", () => {
   let repo: { dir: string; remove: () => void };
@@ -77,15 +74,6 @@ describe("capstan policy", () => {
 
   describe("exit codes of the real entry point", () => {
     // dist/ is built once by test/setup/build.ts.
-    const cli = (...args: string[]) =>
-      run("node", [join(ROOT, "dist/src/cli.js"), ...args], { cwd: ROOT }).then(
-        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-        (err: { code: number; stdout: string; stderr: string }) => ({
-          code: err.code,
-          stdout: err.stdout,
-          stderr: err.stderr,
-        }),
-      );
 
     it.each<[string, string[], number, string]>([
       ["0 without error findings", ["--dir", fixtureRepo("shop", "head")], 0, "monitoring: passed"],

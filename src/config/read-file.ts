@@ -1,9 +1,10 @@
 import { readFile } from "node:fs/promises";
-import { type Config, parseConfig } from "../config/index.js";
 import { ConfigError } from "../errors.js";
 
-/** Reads `--config FILE`, naming the file in every error. */
-export async function readConfigFile(path: string): Promise<Config> {
+/**
+ * Reads a config file and parses it, naming the file in every error, including one that cannot be read.
+ */
+export async function readConfigFile<T>(path: string, parse: (text: string, file: string) => T): Promise<T> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -12,5 +13,5 @@ export async function readConfigFile(path: string): Promise<Config> {
       { line: 1, path: "", message: `cannot be read (${(err as NodeJS.ErrnoException).code})` },
     ]);
   }
-  return parseConfig(text, path);
+  return parse(text, path);
 }
