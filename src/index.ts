@@ -1,4 +1,5 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
+import type { AppIdentity } from "./github/sticky-comment.js";
 import { type AppDeps, createDeps } from "./handlers/deps.js";
 import { onIssueComment } from "./handlers/issue-comment.js";
 import { onPullRequest } from "./handlers/pull-request.js";
@@ -8,6 +9,14 @@ import { onRerequested } from "./handlers/rerun.js";
 export function createApp(deps?: AppDeps): ApplicationFunction {
   return (app: Probot, _options?: ApplicationFunctionOptions) => {
     const shared = deps ?? createDeps(app.log);
+    let identity: Promise<AppIdentity> | undefined;
+    shared.identity ??= () => {
+      identity ??= app.auth().then(async (octokit) => {
+        const { data } = await octokit.rest.apps.getAuthenticated();
+        return { id: data!.id, slug: data!.slug! };
+      });
+      return identity;
+    };
     app.on(
       ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"],
       onPullRequest(shared),

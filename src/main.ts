@@ -28,7 +28,8 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   log?.info(`${signal}: no new webhooks; finishing queued work`);
   await server.stop();
-  await deps?.queue.idle();
+  // Queued work lives only in memory and GitHub does not redeliver, so give it a while, but not forever.
+  await Promise.race([deps?.queue.idle(), new Promise((resolve) => setTimeout(resolve, 25_000))]);
   log?.info("stopped");
   process.exit(0);
 }

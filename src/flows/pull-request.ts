@@ -1,8 +1,16 @@
+import { lstat } from "node:fs/promises";
+import { join } from "node:path";
 import { CONFIG_PATH, checkClusterAccess, type ServerConfig } from "../config/index.js";
-import { ConfigError, errorMessage } from "../errors.js";
+import { CapstanError, ConfigError, errorMessage, UsageError } from "../errors.js";
 import { type Annotation, publishCheckRun } from "../github/check-runs.js";
+import { reply } from "../github/commands.js";
 import type { Pacer } from "../github/pacer.js";
-import { hasPreviewComment, partMarker, upsertPreviewComment } from "../github/sticky-comment.js";
+import {
+  type AppIdentity,
+  hasPreviewComment,
+  partMarker,
+  upsertPreviewComment,
+} from "../github/sticky-comment.js";
 import { fetchTree } from "../github/tarball.js";
 import type { GitHub, Repo } from "../github/types.js";
 import { formatRef } from "../manifests/index.js";
@@ -30,10 +38,18 @@ export interface PullRequestPreviewInput {
   render: RenderOptions;
   /** When set, environments may only name clusters it allows this repository. */
   server?: ServerConfig;
+  /** The app itself, to tell its own comments from everyone else's. */
+  identity: AppIdentity;
 }
 
 /** How a preview ended. */
-export type PreviewOutcome = "posted" | "unaffected" | "superseded" | "config-error";
+export type PreviewOutcome =
+  | "posted"
+  | "unaffected"
+  | "superseded"
+  | "config-error"
+  | "failed"
+  | "not-configured";
 
 export const DIFF_CHECK = "capstan/diff";
 export const POLICY_CHECK = "capstan/policy";
@@ -50,15 +66,31 @@ export const POLICY_CHECK = "capstan/policy";
  * failing checks with an annotation on the config line and a short comment.
  */
 export async function previewPullRequest(input: PullRequestPreviewInput): Promise<PreviewOutcome> {
+  try {
+    return await preview(input);
+  } catch (err) {
+    // A preview that cannot run (a tarball that cannot be fetched, an environment name that does not
+    // exist) says so on the PR instead of leaving the checks pending forever.
+    // A usage error (`/preview stagin`) is the commenter's to hear about, not the PR's checks.
+    if (!(err instanceof CapstanError) || err instanceof ConfigError || err instanceof UsageError) throw err;
+    if (await isSuperseded(input)) return "superseded";
+    await publishFailure(input, err);
+    return "failed";
+  }
+}
+
+async function preview(input: PullRequestPreviewInput): Promise<PreviewOutcome> {
   const { octokit, pacer, repo } = input;
   const [baseRoot, headRoot] = await Promise.all([
     fetchTree(octokit, repo, input.baseSha, input.cacheDir),
     fetchTree(octokit, repo, input.headSha, input.cacheDir),
   ]);
-  let preview: Awaited<ReturnType<typeof previewEnvironments>>;
+  // A repository without a Capstan config on either side does not use Capstan: say nothing.
+  if (!(await hasConfig(headRoot)) && !(await hasConfig(baseRoot))) return "not-configured";
+  let result: Awaited<ReturnType<typeof previewEnvironments>>;
   try {
     const repository = `${repo.owner}/${repo.repo}`;
-    preview = await previewEnvironments({
+    result = await previewEnvironments({
       baseRoot,
       headRoot,
       configChecks: input.server
@@ -73,24 +105,40 @@ export async function previewPullRequest(input: PullRequestPreviewInput): Promis
     await publishConfigError(input, err);
     return "config-error";
   }
-  const affected = preview.environments.filter((e) => e.error || (e.diff?.changes.length ?? 0) > 0);
   if (await isSuperseded(input)) return "superseded";
-  if (affected.length === 0 && preview.removedEnvironments.length === 0) {
-    if (await hasPreviewComment(octokit, repo, input.number)) {
-      await upsertPreviewComment(octokit, pacer, repo, input.number, [
-        `${partMarker(1)}### Capstan preview\n\nAs of ${input.headSha.slice(0, 7)}, this pull request no longer changes any environment.`,
+  // `/preview staging` answers with those environments only, in a reply: the sticky comment and the
+  // checks always describe the whole change, so a partial run never turns a failing check green.
+  if (input.environments.length > 0) {
+    const parts = renderReport({ environments: result.environments, subtitle: subtitle(input) });
+    for (const part of parts) await reply(octokit, pacer, repo, input.number, part);
+    return "posted";
+  }
+  const affected = result.environments.filter((e) => e.error || (e.diff?.changes.length ?? 0) > 0);
+  if (affected.length === 0 && result.removedEnvironments.length === 0) {
+    if (await hasPreviewComment(octokit, input.identity, repo, input.number)) {
+      await upsertPreviewComment(octokit, pacer, input.identity, repo, input.number, [
+        `${partMarker(1)}\n### Capstan preview\n\nAs of ${input.headSha.slice(0, 7)}, this pull request no longer changes any environment.`,
       ]);
     }
     await publishChecks(input, [], "No environment is affected by this change.");
     return "unaffected";
   }
   const parts = renderReport(
-    { environments: affected, subtitle: subtitle(input), removedEnvironments: preview.removedEnvironments },
+    { environments: affected, subtitle: subtitle(input), removedEnvironments: result.removedEnvironments },
     { budget: 65_536, prefix: (i) => `${partMarker(i)}\n` },
   );
-  await upsertPreviewComment(octokit, pacer, repo, input.number, parts);
+  await upsertPreviewComment(octokit, pacer, input.identity, repo, input.number, parts);
   await publishChecks(input, affected, parts.join("\n\n"));
   return "posted";
+}
+
+async function hasConfig(root: string): Promise<boolean> {
+  try {
+    await lstat(join(root, CONFIG_PATH));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function subtitle(input: PullRequestPreviewInput): string {
@@ -190,7 +238,29 @@ async function publishConfigError(input: PullRequestPreviewInput, err: ConfigErr
       annotations: name === DIFF_CHECK ? annotations : [],
     });
   }
-  await upsertPreviewComment(input.octokit, input.pacer, input.repo, input.number, [
-    `${partMarker(1)}\n### Capstan preview\n\n❌ ${summary}\n\nFix the file and push again; the checks have the details.`,
+  // The comment lists the first problems only; the check's annotations have them all.
+  const shown = err.problems
+    .slice(0, 20)
+    .map((p) => `${err.file}:${p.line}: ${p.path ? `${p.path}: ` : ""}${p.message}`);
+  const more =
+    err.problems.length > shown.length
+      ? `\n… and ${err.problems.length - shown.length} more (see the capstan/diff check)`
+      : "";
+  await upsertPreviewComment(input.octokit, input.pacer, input.identity, input.repo, input.number, [
+    `${partMarker(1)}\n### Capstan preview\n\n❌ Capstan could not read \`${err.file}\`:\n\n\`\`\`\n${shown.join("\n")}${more}\n\`\`\`\n\nFix the file and push again; the checks have the details.`,
   ]);
+}
+
+async function publishFailure(input: PullRequestPreviewInput, err: CapstanError): Promise<void> {
+  const summary = `Capstan could not preview ${input.headSha.slice(0, 7)}:\n\n\`\`\`\n${errorMessage(err)}\n\`\`\``;
+  for (const name of [DIFF_CHECK, POLICY_CHECK]) {
+    await publishCheckRun(input.octokit, input.pacer, input.repo, {
+      name,
+      headSha: input.headSha,
+      conclusion: "failure",
+      title: "Preview failed",
+      summary,
+      annotations: [],
+    });
+  }
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Pacer } from "./pacer.js";
 import type { GitHub, Repo } from "./types.js";
 
@@ -26,9 +27,11 @@ const MAX_BYTES = 65_535;
 const BATCH = 50;
 
 /**
- * Publishes a check run for a commit: the run of that name on that SHA is updated if it exists, else
- * created, so redeliveries give one run per name and SHA. Annotations go in batches of 50, the first with
- * the run itself and the rest as further updates.
+ * Publishes a check run for a commit, once per content: a run of that name on that SHA that already
+ * carries the same result (its `external_id` is a hash of the output) is left alone, so redeliveries and
+ * re-runs give one run per name and SHA. A different result gets a new run, since GitHub appends the
+ * annotations of an update to the old ones. Annotations go in batches of 50, the first with the run itself
+ * and the rest as further updates.
  */
 export async function publishCheckRun(
   octokit: GitHub,
@@ -36,6 +39,7 @@ export async function publishCheckRun(
   repo: Repo,
   check: CheckRunOutput,
 ): Promise<number> {
+  const digest = createHash("sha256").update(JSON.stringify(check)).digest("hex").slice(0, 40);
   const { data } = await octokit.rest.checks.listForRef({
     ...repo,
     ref: check.headSha,
@@ -44,6 +48,7 @@ export async function publishCheckRun(
     per_page: 1,
   });
   const existing = data.check_runs[0];
+  if (existing?.external_id === digest) return existing.id;
   const annotations = check.annotations.map((a) => ({
     path: a.path,
     start_line: a.line,
@@ -58,34 +63,19 @@ export async function publishCheckRun(
     ...(check.text ? { text: fitBytes(check.text, MAX_BYTES) } : {}),
     annotations: batch,
   });
-  const fields = {
-    status: "completed" as const,
-    conclusion: check.conclusion,
-    completed_at: new Date().toISOString(),
-  };
-  let id: number;
-  if (existing) {
-    id = existing.id;
-    await pacer.write(() =>
-      octokit.rest.checks.update({
-        ...repo,
-        check_run_id: id,
-        ...fields,
-        output: output(annotations.slice(0, BATCH)),
-      }),
-    );
-  } else {
-    const created = await pacer.write(() =>
-      octokit.rest.checks.create({
-        ...repo,
-        name: check.name,
-        head_sha: check.headSha,
-        ...fields,
-        output: output(annotations.slice(0, BATCH)),
-      }),
-    );
-    id = created.data.id;
-  }
+  const created = await pacer.write(() =>
+    octokit.rest.checks.create({
+      ...repo,
+      name: check.name,
+      head_sha: check.headSha,
+      external_id: digest,
+      status: "completed",
+      conclusion: check.conclusion,
+      completed_at: new Date().toISOString(),
+      output: output(annotations.slice(0, BATCH)),
+    }),
+  );
+  const id = created.data.id;
   for (let i = BATCH; i < annotations.length; i += BATCH) {
     await pacer.write(() =>
       octokit.rest.checks.update({

@@ -8,6 +8,25 @@ export function partMarker(index: number): string {
 
 const MARKER = /^<!-- capstan:preview part=(\d+) -->/;
 
+/** Who the app is on GitHub, to find its own comments among everyone's. */
+export interface AppIdentity {
+  id: number;
+  slug: string;
+}
+
+interface CommentLike {
+  body?: string;
+  user?: { login?: string } | null;
+  performed_via_github_app?: { id?: number } | null;
+}
+
+// Another bot (or a person) can copy the marker; only the app's own comments are ever edited or deleted.
+function isOurs(comment: CommentLike, identity: AppIdentity): boolean {
+  return (
+    comment.performed_via_github_app?.id === identity.id || comment.user?.login === `${identity.slug}[bot]`
+  );
+}
+
 /** What an upsert did, for logs and tests. */
 export interface UpsertResult {
   created: number;
@@ -17,7 +36,7 @@ export interface UpsertResult {
 }
 
 /**
- * Makes the PR's preview comments read `parts`, found by their hidden markers among the comments of a bot:
+ * Makes the PR's preview comments read `parts`, found by their hidden markers among the app's own comments:
  * part 1 is edited in place, missing parts are created, and parts left over from a longer report are
  * deleted. Nothing is written where a part already reads the same, so redeliveries write nothing.
  *
@@ -26,6 +45,7 @@ export interface UpsertResult {
 export async function upsertPreviewComment(
   octokit: GitHub,
   pacer: Pacer,
+  identity: AppIdentity,
   repo: Repo,
   issue: number,
   parts: readonly string[],
@@ -38,7 +58,7 @@ export async function upsertPreviewComment(
   });
   for (const c of comments) {
     const match = MARKER.exec(c.body ?? "");
-    if (match && c.user?.type === "Bot" && !existing.has(Number(match[1]))) {
+    if (match && isOurs(c, identity) && !existing.has(Number(match[1]))) {
       existing.set(Number(match[1]), { id: c.id, body: c.body ?? "" });
     }
   }
@@ -64,11 +84,16 @@ export async function upsertPreviewComment(
 }
 
 /** Whether the PR has a preview comment already (so that a change that no longer affects anything says so). */
-export async function hasPreviewComment(octokit: GitHub, repo: Repo, issue: number): Promise<boolean> {
+export async function hasPreviewComment(
+  octokit: GitHub,
+  identity: AppIdentity,
+  repo: Repo,
+  issue: number,
+): Promise<boolean> {
   const comments = await octokit.paginate(octokit.rest.issues.listComments, {
     ...repo,
     issue_number: issue,
     per_page: 100,
   });
-  return comments.some((c) => MARKER.test(c.body ?? "") && c.user?.type === "Bot");
+  return comments.some((c) => MARKER.test(c.body ?? "") && isOurs(c, identity));
 }

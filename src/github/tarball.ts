@@ -38,6 +38,24 @@ export async function fetchTree(
 ): Promise<string> {
   if (!/^[0-9a-f]{40}$/.test(sha)) throw new CapstanError(`"${sha}" is not a commit SHA`);
   const root = join(cacheDir, safeName(repo.owner), safeName(repo.repo), sha);
+  // Every PR of a repository shares its base commit: jobs that want the same tree share one download.
+  let pending = inflight.get(root);
+  if (!pending) {
+    pending = download(octokit, repo, sha, root, limits).finally(() => inflight.delete(root));
+    inflight.set(root, pending);
+  }
+  return pending;
+}
+
+const inflight = new Map<string, Promise<string>>();
+
+async function download(
+  octokit: GitHub,
+  repo: Repo,
+  sha: string,
+  root: string,
+  limits: TarballLimits,
+): Promise<string> {
   // A marker beside the tree (not in it, where a plain renderer would see it) says the extraction finished.
   const complete = `${root}.complete`;
   try {
@@ -58,13 +76,17 @@ export async function fetchTree(
   let entries = 0;
   let unpacked = 0;
   let refused: string | undefined;
+  const skipped: string[] = [];
   try {
     await pipeline(
       Readable.from(data),
       tar.x({
         cwd: partial,
         strip: 1, // GitHub wraps the tree in one folder named after the repository and commit
-        strict: true,
+        // An entry node-tar refuses (an absolute or `..` path, a write through a link) is skipped with a
+        // warning rather than failing the whole tree; the renderers refuse links that leave the tree.
+        strict: false,
+        onwarn: (_code: string, message: string) => skipped.push(message),
         filter: (_path, entry) => {
           const type = "type" in entry ? entry.type : "File";
           if (++entries > limits.maxEntries) refused ??= `has more than ${limits.maxEntries} entries`;
@@ -78,11 +100,11 @@ export async function fetchTree(
       }),
     );
     if (refused) throw new CapstanError(`the tree of ${sha.slice(0, 7)} ${refused}; refused`);
-    await rm(root, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true, maxRetries: 3 });
     await rename(partial, root);
     await writeFile(complete, sha);
   } catch (err) {
-    await rm(partial, { recursive: true, force: true });
+    await rm(partial, { recursive: true, force: true, maxRetries: 3 });
     if (err instanceof CapstanError) throw err;
     throw new CapstanError(
       `the tarball of ${sha.slice(0, 7)} could not be extracted: ${(err as Error).message}`,

@@ -4,6 +4,7 @@ import type { Context } from "probot";
 import type { ServerConfig } from "../config/index.js";
 import type { PullRequestPreviewInput } from "../flows/pull-request.js";
 import { defaultPacerOptions, Pacer, type PacerOptions } from "../github/pacer.js";
+import type { AppIdentity } from "../github/sticky-comment.js";
 import { defaultRenderOptions, type RenderOptions } from "../render/index.js";
 import { type Log, WorkQueue } from "../work-queue.js";
 
@@ -13,9 +14,16 @@ export interface AppDeps {
   /** The operator's clusters and which repositories may use them (`CAPSTAN_CONFIG`), if any. */
   server?: ServerConfig;
   pacerFor(installation: number): Pacer;
+  /** Who the app is (asked of GitHub once); set by `createApp`. */
+  identity?: () => Promise<AppIdentity>;
+  /** Whether a delivery is new; a redelivered webhook (same `X-GitHub-Delivery`) is handled once. */
+  firstDelivery(id: string): boolean;
   cacheDir: string;
   render: RenderOptions;
 }
+
+// Enough to cover GitHub's manual redeliveries of recent webhooks, bounded for a long-running process.
+const REMEMBERED_DELIVERIES = 10_000;
 
 /** Dependencies for a running app. */
 export function createDeps(
@@ -23,6 +31,7 @@ export function createDeps(
   overrides: { pacer?: Partial<PacerOptions>; cacheDir?: string; server?: ServerConfig } = {},
 ): AppDeps {
   const pacers = new Map<number, Pacer>();
+  const deliveries = new Set<string>();
   return {
     queue: new WorkQueue(log),
     server: overrides.server,
@@ -34,14 +43,21 @@ export function createDeps(
       }
       return pacer;
     },
+    firstDelivery(id) {
+      if (deliveries.has(id)) return false;
+      deliveries.add(id);
+      if (deliveries.size > REMEMBERED_DELIVERIES) deliveries.delete(deliveries.values().next().value!);
+      return true;
+    },
     cacheDir: overrides.cacheDir ?? join(tmpdir(), "capstan-trees"),
     render: defaultRenderOptions(),
   };
 }
 
-/** The parts of a preview's input that come from the webhook's context. */
-export function contextInput(deps: AppDeps, context: Context) {
+/** The parts of a preview's input that come from the webhook's context, resolved inside a queued job. */
+export async function contextInput(deps: AppDeps, context: Context) {
   const payload = context.payload as { installation?: { id: number } };
+  if (!deps.identity) throw new Error("the app's identity is not wired (createApp sets it)");
   return {
     octokit: context.octokit,
     pacer: deps.pacerFor(payload.installation?.id ?? 0),
@@ -50,5 +66,12 @@ export function contextInput(deps: AppDeps, context: Context) {
     cacheDir: deps.cacheDir,
     render: deps.render,
     server: deps.server,
+    identity: await deps.identity(),
   } satisfies Partial<PullRequestPreviewInput>;
+}
+
+/** The queue key of a pull request: all work that writes its comment and checks runs one job at a time. */
+export function prKey(context: Context, number: number): string {
+  const { owner, repo } = context.repo();
+  return `${owner}/${repo}#${number}`;
 }

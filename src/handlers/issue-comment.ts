@@ -1,7 +1,8 @@
 import type { Context } from "probot";
+import { CapstanError } from "../errors.js";
 import { previewPullRequest } from "../flows/pull-request.js";
 import { permissionOf, react, reply } from "../github/commands.js";
-import { type AppDeps, contextInput } from "./deps.js";
+import { type AppDeps, contextInput, prKey } from "./deps.js";
 import { HELP, parsePrCommand } from "./parse-command.js";
 
 const ALLOWED = new Set(["admin", "write"]);
@@ -12,15 +13,16 @@ export function onIssueComment(deps: AppDeps) {
     const { comment, issue, sender } = context.payload;
     if (!issue.pull_request || sender.type === "Bot") return;
     const command = parsePrCommand(comment.body);
-    if (!command) return;
-    const input = contextInput(deps, context);
-    const { octokit, pacer, repo } = input;
-    // A 😕 and a reply naming why: every refusal says what went wrong.
-    const refuse = async (why: string) => {
-      await react(octokit, pacer, repo, comment.id, "confused");
-      await reply(octokit, pacer, repo, issue.number, `@${sender.login} ${why}`);
-    };
-    deps.queue.push(`${repo.owner}/${repo.repo}#${issue.number}:comment:${comment.id}`, async () => {
+    if (!command || !deps.firstDelivery(context.id)) return;
+    const { owner, repo: name } = context.repo();
+    deps.queue.push(`${owner}/${name}#${issue.number}:comment:${comment.id}`, async () => {
+      const input = await contextInput(deps, context);
+      const { octokit, pacer, repo } = input;
+      // A 😕 and a reply naming why: every refusal says what went wrong.
+      const refuse = async (why: string) => {
+        await react(octokit, pacer, repo, comment.id, "confused");
+        await reply(octokit, pacer, repo, issue.number, `@${sender.login} ${why}`);
+      };
       const permission = await permissionOf(octokit, repo, sender.login);
       if (!ALLOWED.has(permission)) {
         await refuse(
@@ -36,25 +38,39 @@ export function onIssueComment(deps: AppDeps) {
       }
       // The comment has no head SHA: pin the PR's head as it is now.
       const { data: pr } = await octokit.rest.pulls.get({ ...repo, pull_number: issue.number });
+      const fork = pr.head.repo?.full_name !== pr.base.repo.full_name;
       if (command.live) {
-        const why =
-          pr.head.repo?.full_name !== pr.base.repo.full_name
-            ? "this pull request comes from a fork"
-            : "this version of Capstan cannot diff against a cluster yet";
+        const why = fork
+          ? "this pull request comes from a fork"
+          : "this version of Capstan cannot diff against a cluster yet";
         await refuse(
           `\`/preview live\` is not available: ${why}. \`/preview\` renders the change without a cluster.`,
         );
         return;
       }
-      const outcome = await previewPullRequest({
-        ...input,
-        number: issue.number,
-        baseSha: pr.base.sha,
-        headSha: pr.head.sha,
-        fork: pr.head.repo?.full_name !== pr.base.repo.full_name,
-        environments: command.environments,
+      // The preview itself joins the PR's queue, so it never runs beside a push's preview of the same PR.
+      deps.queue.push(prKey(context, issue.number), async () => {
+        try {
+          const outcome = await previewPullRequest({
+            ...input,
+            number: issue.number,
+            baseSha: pr.base.sha,
+            headSha: pr.head.sha,
+            fork,
+            environments: command.environments,
+          });
+          await react(
+            octokit,
+            pacer,
+            repo,
+            comment.id,
+            outcome === "superseded" || outcome === "failed" ? "confused" : "rocket",
+          );
+        } catch (err) {
+          if (!(err instanceof CapstanError)) throw err;
+          await refuse(err.message);
+        }
       });
-      await react(octokit, pacer, repo, comment.id, outcome === "superseded" ? "confused" : "rocket");
     });
   };
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DIFF_CHECK } from "../../src/flows/pull-request.js";
+import { DIFF_CHECK, POLICY_CHECK } from "../../src/flows/pull-request.js";
 import { type AppDeps, createDeps } from "../../src/handlers/deps.js";
 import { parsePrCommand } from "../../src/handlers/parse-command.js";
 import { createApp } from "../../src/index.js";
@@ -30,18 +30,22 @@ describe("PR commands", () => {
   let github: GitHubState;
   let probot: ReturnType<typeof testProbot>["probot"];
   let sent: ReturnType<typeof testProbot>["sent"];
+  let invalid: string[];
   let cache: ReturnType<typeof tempDir>;
 
   beforeEach(() => {
     cache = tempDir("capstan-cache-");
     deps = createDeps(silent, { pacer: { spacingMs: 0, sleep: async () => {} }, cacheDir: cache.dir });
-    ({ probot, sent } = testProbot(createApp(deps)));
+    ({ probot, sent, invalid } = testProbot(createApp(deps)));
     github = new GitHubState();
     github.serveTree(BASE, fixtureRepo("shop", "base"));
     github.serveTree(HEAD, fixtureRepo("shop", "head"));
     github.prHeads.set(PR, { head: HEAD, base: BASE });
   });
-  afterEach(() => cache.remove());
+  afterEach(() => {
+    cache.remove();
+    expect(invalid).toEqual([]);
+  });
 
   async function deliver(payload: unknown, name = "issue_comment") {
     await probot.receive({ name, id: "d", payload } as never);
@@ -50,12 +54,40 @@ describe("PR commands", () => {
 
   it("runs /preview for a writer: eyes, the preview at the pinned head, then a rocket", async () => {
     github.permissions.set("octocat", "write");
-    await deliver(comment("/preview staging"));
+    await deliver(comment("/preview"));
     expect(github.reactions.map((r) => r.content)).toEqual(["eyes", "rocket"]);
     expect(github.comments).toHaveLength(1);
+    expect(github.comments[0]!.body).toContain("| `production` |");
+    expect(github.checkRuns.map((r) => [r.name, r.head_sha])).toEqual([
+      [DIFF_CHECK, HEAD],
+      [POLICY_CHECK, HEAD],
+    ]);
+  });
+
+  it("answers /preview staging with a reply for that environment, leaving the sticky comment and checks alone", async () => {
+    github.permissions.set("octocat", "write");
+    await deliver(comment("/preview staging"));
+    expect(github.comments).toHaveLength(1);
+    expect(github.comments[0]!.body.startsWith("### Capstan preview")).toBe(true);
     expect(github.comments[0]!.body).toContain("| `staging` |");
     expect(github.comments[0]!.body).not.toContain("| `production` |");
-    expect(github.checkRuns.find((r) => r.name === DIFF_CHECK)!.head_sha).toBe(HEAD);
+    expect(github.checkRuns).toEqual([]);
+  });
+
+  it("names an unknown environment in a refusal", async () => {
+    github.permissions.set("octocat", "write");
+    await deliver(comment("/preview stagin"));
+    expect(github.reactions.map((r) => r.content)).toEqual(["eyes", "confused"]);
+    expect(github.comments.at(-1)!.body).toContain('@octocat no environment named "stagin" in the config');
+  });
+
+  it("answers a redelivered command once", async () => {
+    github.permissions.set("octocat", "write");
+    const payload = comment("/help");
+    await probot.receive({ name: "issue_comment", id: "same", payload } as never);
+    await probot.receive({ name: "issue_comment", id: "same", payload } as never);
+    await deps.queue.idle();
+    expect(github.comments).toHaveLength(1);
   });
 
   it("refuses a reader politely, with a confused reaction, and renders nothing", async () => {
@@ -99,6 +131,17 @@ describe("PR commands", () => {
   ])("ignores %s without a single request", async (_name, payload) => {
     await deliver(payload);
     expect(sent.filter((r) => !r.path.includes("access_tokens"))).toEqual([]);
+  });
+
+  it("re-runs a fork's preview, whose check run lists no pull requests, by its head commit", async () => {
+    await deliver(
+      examplePayload("check_suite", "rerequested", {
+        check_suite: { head_sha: HEAD, pull_requests: [] },
+      }),
+      "check_suite",
+    );
+    expect(github.comments).toHaveLength(1);
+    expect(github.checkRuns.map((r) => r.head_sha)).toEqual([HEAD, HEAD]);
   });
 
   it("re-runs the preview from the Checks tab (check_run.rerequested)", async () => {

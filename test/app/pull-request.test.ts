@@ -13,7 +13,10 @@ const BASE = "a".repeat(40);
 const HEAD = "b".repeat(40);
 const PR = 2;
 
-const silent = { info: () => {}, error: () => {} };
+const silent = {
+  info: () => {},
+  error: (o: object) => console.error("JOB ERROR", (o as { err?: Error }).err?.message),
+};
 
 function setup() {
   const cache = tempDir("capstan-cache-");
@@ -112,6 +115,59 @@ describe("pull request previews", () => {
       [DIFF_CHECK, "success", "No environment affected"],
       [POLICY_CHECK, "success", "Policy: passed"],
     ]);
+  });
+
+  it("leaves a repository that does not use Capstan alone", async () => {
+    const trees = tempDir("capstan-none-");
+    const { mkdirSync, writeFileSync } = await import("node:fs");
+    try {
+      mkdirSync(`${trees.dir}/repo`);
+      writeFileSync(`${trees.dir}/repo/README.md`, "no Capstan here\n");
+      env.github.serveTree(BASE, `${trees.dir}/repo`);
+      env.github.serveTree(HEAD, `${trees.dir}/repo`);
+      env.github.prHeads.set(PR, { head: HEAD, base: BASE });
+      await deliver("pull_request", pullRequest("opened"));
+      expect(env.github.comments).toEqual([]);
+      expect(env.github.checkRuns).toEqual([]);
+    } finally {
+      trees.remove();
+    }
+  });
+
+  it("never edits or deletes another bot's comment that carries the marker", async () => {
+    env.github.comments.push({
+      id: 1,
+      body: "<!-- capstan:preview part=1 -->\nfake",
+      user: { login: "mallory[bot]", type: "Bot" },
+    });
+    env.github.comments.push({
+      id: 2,
+      body: "<!-- capstan:preview part=2 -->\nfake",
+      user: { login: "github-actions[bot]", type: "Bot" },
+    });
+    env.github.serveTree(BASE, fixtureRepo("shop", "base"));
+    env.github.serveTree(HEAD, fixtureRepo("shop", "head"));
+    env.github.prHeads.set(PR, { head: HEAD, base: BASE });
+    await deliver("pull_request", pullRequest("opened"));
+    expect(env.github.comments.slice(0, 2).map((c) => c.body)).toEqual([
+      "<!-- capstan:preview part=1 -->\nfake",
+      "<!-- capstan:preview part=2 -->\nfake",
+    ]);
+    expect(env.github.comments).toHaveLength(3);
+  });
+
+  it("publishes an unchanged result once: a re-run of the same head writes no new check run", async () => {
+    env.github.serveTree(BASE, fixtureRepo("shop", "base"));
+    env.github.serveTree(HEAD, fixtureRepo("shop", "head"));
+    env.github.prHeads.set(PR, { head: HEAD, base: BASE });
+    await deliver("pull_request", pullRequest("opened"), "first");
+    await deliver("pull_request", pullRequest("synchronize"), "second");
+    expect(env.github.checkRuns).toHaveLength(2);
+    expect(
+      env.sent.filter(
+        (r) => r.method === "PATCH" || (r.method === "POST" && !r.path.includes("access_tokens")),
+      ).length,
+    ).toBeLessThanOrEqual(3);
   });
 
   it("never posts results for a head that is no longer the PR's head", async () => {

@@ -10,13 +10,18 @@ export interface MockComment {
   id: number;
   body: string;
   user: { login: string; type: "Bot" | "User" };
+  performed_via_github_app?: { id: number } | null;
 }
+
+/** The app's identity as the mock's `GET /app` answers it. */
+export const APP = { id: 123, slug: "capstan" };
 
 /** A check run as the mock keeps it. */
 export interface MockCheckRun {
   id: number;
   name: string;
   head_sha: string;
+  external_id?: string;
   conclusion?: string;
   output: { title?: string; summary?: string; text?: string; annotations: Array<Record<string, unknown>> };
 }
@@ -49,16 +54,18 @@ export class GitHubState {
     scope
       .post(`/app/installations/${INSTALLATION}/access_tokens`)
       .reply(200, { token: "ghs_test", permissions: {} });
+    scope.get("/app").reply(200, { ...APP, name: "Capstan", owner: { login: OWNER } });
     scope
       .get(new RegExp(`^${base}/issues/\\d+/comments`))
       .reply((uri) => this.fail("GET", uri) ?? [200, this.comments]);
     scope.post(new RegExp(`^${base}/issues/\\d+/comments$`)).reply((uri, body) => {
       const failed = this.fail("POST", uri);
       if (failed) return failed;
-      const comment = {
+      const comment: MockComment = {
         id: this.nextId++,
         body: (body as { body: string }).body,
-        user: { login: "capstan[bot]", type: "Bot" as const },
+        user: { login: `${APP.slug}[bot]`, type: "Bot" },
+        performed_via_github_app: { id: APP.id },
       };
       this.comments.push(comment);
       return [201, comment];
@@ -83,7 +90,8 @@ export class GitHubState {
     scope.get(new RegExp(`^${base}/commits/[0-9a-f]{40}/check-runs`)).reply((uri) => {
       const sha = uri.split("/")[5]!;
       const name = new URL(`https://x${uri}`).searchParams.get("check_name");
-      const runs = this.checkRuns.filter((r) => r.head_sha === sha && r.name === name);
+      // filter=latest: the newest run of that name first.
+      const runs = this.checkRuns.filter((r) => r.head_sha === sha && r.name === name).reverse();
       return [200, { total_count: runs.length, check_runs: runs }];
     });
     scope.post(`${base}/check-runs`).reply((_uri, body) => {
@@ -92,6 +100,7 @@ export class GitHubState {
         id: this.nextId++,
         name: b.name,
         head_sha: b.head_sha,
+        external_id: b.external_id,
         conclusion: b.conclusion,
         output: { ...b.output, annotations: [...(b.output?.annotations ?? [])] },
       };
@@ -108,7 +117,8 @@ export class GitHubState {
         run.output = {
           ...run.output,
           ...b.output,
-          annotations: b.conclusion ? [...annotations] : [...run.output.annotations, ...annotations],
+          // As on GitHub, the annotations of an update are appended to the run's.
+          annotations: [...run.output.annotations, ...annotations],
         };
       }
       return [200, run];
@@ -125,6 +135,19 @@ export class GitHubState {
           head: { sha: pr.head, repo: { full_name: headRepo } },
           base: { sha: pr.base, repo: { full_name: `${OWNER}/${REPO}` } },
         },
+      ];
+    });
+    scope.get(new RegExp(`^${base}/commits/[0-9a-f]{40}/pulls`)).reply((uri) => {
+      const sha = uri.split("/")[5]!;
+      const prs = [...this.prHeads].filter(([, pr]) => pr.head === sha);
+      return [
+        200,
+        prs.map(([number, pr]) => ({
+          number,
+          state: "open",
+          head: { sha: pr.head },
+          base: { sha: pr.base },
+        })),
       ];
     });
     scope.get(new RegExp(`^${base}/collaborators/[^/]+/permission$`)).reply((uri) => {

@@ -83,8 +83,12 @@ export function testProbot(app: ApplicationFunction): {
       const url = new URL(endpoint.url);
       const entry = { method: endpoint.method, path: url.pathname + url.search, body: endpoint.body };
       sent.push(entry);
-      if (!url.pathname.endsWith("/graphql") && !url.pathname.includes("/access_tokens"))
-        await validateAgainstOpenApi(entry);
+      if (!url.pathname.endsWith("/graphql") && !url.pathname.includes("/access_tokens")) {
+        await validateAgainstOpenApi(entry).catch((err: Error) => {
+          invalid.push(err.message);
+          throw err;
+        });
+      }
       return request(options);
     });
   }).defaults((options: Record<string, unknown>) => ({
