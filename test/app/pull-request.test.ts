@@ -264,6 +264,35 @@ describe("pull request previews", () => {
     }
   });
 
+  it("trims parts left over when a report shrinks", async () => {
+    env.github.comments.push(
+      {
+        id: 1,
+        body: "<!-- capstan:preview part=1 -->\nold",
+        user: { login: "capstan[bot]", type: "Bot" },
+        performed_via_github_app: { id: 123 },
+      },
+      {
+        id: 2,
+        body: "<!-- capstan:preview part=2 -->\nold",
+        user: { login: "capstan[bot]", type: "Bot" },
+        performed_via_github_app: { id: 123 },
+      },
+      {
+        id: 3,
+        body: "<!-- capstan:preview part=3 -->\nold",
+        user: { login: "capstan[bot]", type: "Bot" },
+        performed_via_github_app: { id: 123 },
+      },
+    );
+    env.github.serveTree(BASE, fixtureRepo("shop", "base"));
+    env.github.serveTree(HEAD, fixtureRepo("shop", "head"));
+    env.github.prHeads.set(PR, { head: HEAD, base: BASE });
+    await deliver("pull_request", pullRequest("synchronize"));
+    expect(env.github.comments.map((c) => c.id)).toEqual([1]);
+    expect(env.github.comments[0]!.body).toContain("| `staging` |");
+  });
+
   it("sends more than 50 policy annotations in batches of 50", async () => {
     const trees = tempDir("capstan-many-");
     const { mkdirSync, writeFileSync, cpSync } = await import("node:fs");

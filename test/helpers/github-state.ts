@@ -61,6 +61,8 @@ export class GitHubState {
     scope.post(new RegExp(`^${base}/issues/\\d+/comments$`)).reply((uri, body) => {
       const failed = this.fail("POST", uri);
       if (failed) return failed;
+      if ((body as { body: string }).body.length > 65_536)
+        return [422, { message: "Body is too long (maximum is 65536 characters)" }];
       const comment: MockComment = {
         id: this.nextId++,
         body: (body as { body: string }).body,
@@ -73,6 +75,8 @@ export class GitHubState {
     scope.patch(new RegExp(`^${base}/issues/comments/\\d+$`)).reply((uri, body) => {
       const comment = this.comments.find((c) => uri.endsWith(`/${c.id}`));
       if (!comment) return [404, { message: "Not Found" }];
+      if ((body as { body: string }).body.length > 65_536)
+        return [422, { message: "Body is too long (maximum is 65536 characters)" }];
       comment.body = (body as { body: string }).body;
       return [200, comment];
     });
@@ -96,6 +100,10 @@ export class GitHubState {
     });
     scope.post(`${base}/check-runs`).reply((_uri, body) => {
       const b = body as MockCheckRun & { output: MockCheckRun["output"] };
+      const tooBig = [b.output?.summary, b.output?.text].some(
+        (t) => t !== undefined && Buffer.byteLength(t) > 65_535,
+      );
+      if (tooBig) return [422, { message: "output.summary and output.text are limited to 65535 bytes" }];
       const run: MockCheckRun = {
         id: this.nextId++,
         name: b.name,
