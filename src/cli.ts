@@ -23,6 +23,12 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(result.output);
       return result.exitCode;
     }
+    case "health": {
+      const { health } = await import("./commands/health.js");
+      const result = await health(command.options);
+      process.stdout.write(result.output);
+      return result.exitCode;
+    }
     case "policy": {
       const { policy } = await import("./commands/policy.js");
       const result = await policy(command.options);

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import type { DiffOptions } from "../commands/diff.js";
+import type { HealthOptions } from "../commands/health.js";
 import type { PolicyOptions } from "../commands/policy.js";
 import { UsageError } from "../errors.js";
 
@@ -8,7 +9,8 @@ export type Command =
   | { name: "help"; topic?: string }
   | { name: "version" }
   | { name: "diff"; options: DiffOptions }
-  | { name: "policy"; options: PolicyOptions };
+  | { name: "policy"; options: PolicyOptions }
+  | { name: "health"; options: HealthOptions };
 
 /** The usage text of `capstan` and each command. */
 export const USAGE: Record<string, string> = {
@@ -17,6 +19,7 @@ export const USAGE: Record<string, string> = {
 Commands:
   diff     What merging a change does to each environment (rendered, object by object)
   policy   Policy checks of each environment's rendered objects
+  health   Health of live objects, as Argo CD judges it
 
 Run "capstan help <command>" for a command's options.`,
   diff: `Usage: capstan diff (--repo DIR --base REF --head REF | --base-dir A --head-dir B) [options]
@@ -33,6 +36,13 @@ Options:
   --format FORMAT      markdown (default) or json
 
 Exit status: 0 on success, 1 when an environment could not be rendered, 2 on usage or config errors.`,
+  health: `Usage: capstan health -f FILE [--format text|json]
+
+Prints the health of live objects (kubectl get -o yaml output, a List, or several documents; - reads
+stdin), one line per object that has health, then the combined verdict: Healthy, Suspended, Progressing,
+Missing, Degraded or Unknown, as Argo CD judges them.
+
+Exit status: 0 when Healthy or Suspended, 1 otherwise, 2 on usage errors.`,
   policy: `Usage: capstan policy (--repo DIR --ref REF | --dir DIR) [options]
 
 Renders every environment and runs the policy checks on its objects. Findings name the rule, the
@@ -71,6 +81,8 @@ export function parseCommand(argv: readonly string[]): Command {
       return { name: "diff", options: parseDiff(rest) };
     case "policy":
       return { name: "policy", options: parsePolicy(rest) };
+    case "health":
+      return { name: "health", options: parseHealth(rest) };
     default:
       throw new UsageError(`unknown command "${name}"\n\n${USAGE.main}`);
   }
@@ -108,6 +120,18 @@ function parseDiff(args: readonly string[]): DiffOptions {
     options.dirs = { base: values["base-dir"], head: values["head-dir"] };
   }
   return options;
+}
+
+function parseHealth(args: readonly string[]): HealthOptions {
+  const { values } = parseStrict(args, {
+    file: { type: "string", short: "f" },
+    format: { type: "string", default: "text" },
+  });
+  if (!values.file) throw new UsageError(`-f FILE is required (- for stdin)\n\n${USAGE.health}`);
+  if (values.format !== "text" && values.format !== "json") {
+    throw new UsageError(`--format must be text or json (got "${values.format}")`);
+  }
+  return { file: values.file, format: values.format };
 }
 
 function parsePolicy(args: readonly string[]): PolicyOptions {
