@@ -1,0 +1,54 @@
+import { ApiException } from "@kubernetes/client-node";
+import { formatRef, type ObjectRef } from "../manifests/index.js";
+
+/** What Capstan was doing to an object when the cluster refused. */
+export type ObjectOperation = "read" | "dry-run" | "apply" | "delete";
+
+/** A cluster call about one object that failed, named after the object (`Deployment/web/api dry-run failed (…)`). */
+export class ObjectError extends Error {
+  override name = "ObjectError";
+  constructor(
+    readonly ref: ObjectRef,
+    readonly op: ObjectOperation,
+    override readonly cause: unknown,
+  ) {
+    super(`${formatRef(ref)} ${op} failed (${reasonOf(cause)}): ${messageOf(cause)}`);
+  }
+}
+
+/** Whether the cluster answered 404. */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof ApiException && err.code === 404;
+}
+
+/** Whether a change was refused because it touches an immutable field. */
+export function isImmutableError(err: unknown): boolean {
+  return /immutable|field is immutable/i.test(messageOf(err));
+}
+
+function reasonOf(err: unknown): string {
+  if (err instanceof ApiException) {
+    const body = parseBody(err.body);
+    return typeof body?.reason === "string" ? body.reason : `HTTP ${err.code}`;
+  }
+  return (err as Error)?.name ?? "error";
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof ApiException) {
+    const body = parseBody(err.body);
+    if (typeof body?.message === "string") return body.message;
+  }
+  return (err as Error)?.message ?? String(err);
+}
+
+function parseBody(body: unknown): Record<string, unknown> | undefined {
+  if (typeof body === "string") {
+    try {
+      return JSON.parse(body) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof body === "object" && body !== null ? (body as Record<string, unknown>) : undefined;
+}

@@ -1,0 +1,89 @@
+import { PatchStrategy } from "@kubernetes/client-node";
+import {
+  deepEqual,
+  type EnvironmentDiff,
+  imageChanges,
+  type ObjectChange,
+  toYaml,
+  unifiedDiff,
+} from "../diff/index.js";
+import {
+  compareRefs,
+  type KubeObject,
+  type Manifest,
+  maskSecretPair,
+  normalize,
+} from "../manifests/index.js";
+import type { ClusterClient } from "./connect.js";
+import { isNotFound, ObjectError } from "./errors.js";
+
+/** The field manager Capstan applies with. */
+export const FIELD_MANAGER = "capstan";
+
+/** A live diff: what applying would change, and the objects the cluster refused to dry-run. */
+export interface LiveDiff extends EnvironmentDiff {
+  errors: ObjectError[];
+}
+
+/**
+ * What applying an environment's objects would change in a cluster, exactly: each object is applied with
+ * server-side apply in dry-run mode (`dryRun=All`, field manager `capstan`), so the apiserver runs its
+ * defaulting, validation and admission, and the result is compared with the live object. Secrets are
+ * masked. Objects the cluster refuses are returned as errors; the others are still diffed. Objects that a
+ * sync would prune are not listed (that needs the environment's ApplySet).
+ */
+export async function liveDiff(cluster: ClusterClient, manifests: readonly Manifest[]): Promise<LiveDiff> {
+  const changes: ObjectChange[] = [];
+  const errors: ObjectError[] = [];
+  let unchanged = 0;
+  for (const m of manifests) {
+    let live: KubeObject | undefined;
+    try {
+      live = (await cluster.objects.read(header(m))) as unknown as KubeObject;
+    } catch (err) {
+      if (!isNotFound(err)) {
+        errors.push(new ObjectError(m.ref, "read", err));
+        continue;
+      }
+    }
+    let applied: KubeObject;
+    try {
+      applied = (await cluster.objects.patch(
+        m.object as never,
+        undefined,
+        "All",
+        FIELD_MANAGER,
+        true,
+        PatchStrategy.ServerSideApply,
+      )) as unknown as KubeObject;
+    } catch (err) {
+      errors.push(new ObjectError(m.ref, "dry-run", err));
+      continue;
+    }
+    const before = live && normalize(live);
+    const after = normalize(applied);
+    if (before && deepEqual(before, after)) {
+      unchanged++;
+      continue;
+    }
+    const [maskedBefore, maskedAfter] = maskSecretPair(before, after);
+    changes.push({
+      action: before ? "changed" : "added",
+      ref: m.ref,
+      apiVersion: m.object.apiVersion,
+      source: m.source,
+      diff: unifiedDiff(maskedBefore ? toYaml(maskedBefore) : "", toYaml(maskedAfter!)),
+      images: imageChanges(before, after),
+    });
+  }
+  changes.sort((a, b) => compareRefs(a.ref, b.ref));
+  return { changes, unchanged, errors };
+}
+
+function header(m: Manifest) {
+  return {
+    apiVersion: m.object.apiVersion,
+    kind: m.object.kind,
+    metadata: { name: m.ref.name, ...(m.ref.namespace ? { namespace: m.ref.namespace } : {}) },
+  };
+}
