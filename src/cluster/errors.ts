@@ -12,7 +12,11 @@ export class ObjectError extends Error {
     readonly op: ObjectOperation,
     override readonly cause: unknown,
   ) {
-    super(`${formatRef(ref)} ${op} failed (${reasonOf(cause)}): ${messageOf(cause)}`);
+    // The apiserver's message about a Secret may quote one of its values: only the reason is kept.
+    const secret = ref.kind === "Secret" && ref.group === "";
+    super(
+      `${formatRef(ref)} ${op} failed (${reasonOf(cause)})${secret ? "; the message is withheld, as it may quote a Secret value" : `: ${messageOf(cause)}`}`,
+    );
   }
 }
 

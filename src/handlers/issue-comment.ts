@@ -1,5 +1,6 @@
 import type { Context } from "probot";
 import { CapstanError } from "../errors.js";
+import { previewLive } from "../flows/live-preview.js";
 import { previewPullRequest } from "../flows/pull-request.js";
 import { permissionOf, react, reply } from "../github/commands.js";
 import { type AppDeps, contextInput, prKey } from "./deps.js";
@@ -40,12 +41,30 @@ export function onIssueComment(deps: AppDeps) {
       const { data: pr } = await octokit.rest.pulls.get({ ...repo, pull_number: issue.number });
       const fork = pr.head.repo?.full_name !== pr.base.repo.full_name;
       if (command.live) {
-        const why = fork
-          ? "this pull request comes from a fork"
-          : "this version of Capstan cannot diff against a cluster yet";
-        await refuse(
-          `\`/preview live\` is not available: ${why}. \`/preview\` renders the change without a cluster.`,
-        );
+        if (fork)
+          return refuse(
+            "`/preview live` is not available for pull requests from forks: their content never meets a cluster.",
+          );
+        const server = deps.server;
+        if (!server)
+          return refuse(
+            "`/preview live` needs clusters, and this Capstan has none configured (CAPSTAN_CONFIG).",
+          );
+        deps.queue.push(prKey(context, issue.number), async () => {
+          try {
+            const parts = await previewLive({
+              ...input,
+              server,
+              headSha: pr.head.sha,
+              environments: command.environments,
+            });
+            for (const part of parts) await reply(octokit, pacer, repo, issue.number, part);
+            await react(octokit, pacer, repo, comment.id, "rocket");
+          } catch (err) {
+            if (!(err instanceof CapstanError)) throw err;
+            await refuse(err.message);
+          }
+        });
         return;
       }
       // The preview itself joins the PR's queue, so it never runs beside a push's preview of the same PR.

@@ -16,6 +16,8 @@ export interface EnvironmentReport {
   error?: string;
   /** The policy checks of the head, when they ran. */
   policy?: PolicyResult;
+  /** Objects a cluster refused in a live diff, one message each (named after the object). */
+  refused?: string[];
   notices: string[];
 }
 
@@ -119,6 +121,14 @@ function policyCell(policy: PolicyResult | undefined): string {
 function environmentBlocks(env: EnvironmentReport): string[] {
   const head = [`#### ${code(env.name)}`];
   if (env.error) head.push("", `❌ **Could not render this environment.**`, "", fenced(env.error));
+  if (env.refused && env.refused.length > 0) {
+    head.push(
+      "",
+      `❌ **The cluster refused ${env.refused.length} object${env.refused.length === 1 ? "" : "s"}:**`,
+      "",
+      fenced(env.refused.join("\n")),
+    );
+  }
   const images = env.diff?.changes.flatMap((c) =>
     c.images.map((i) => `- ${code(formatRef(c.ref))} (${code(i.container)}): ${code(formatImageChange(i))}`),
   );

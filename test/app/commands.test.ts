@@ -108,13 +108,22 @@ describe("PR commands", () => {
     expect(github.reactions.map((r) => r.content)).toEqual(["eyes", "rocket"]);
   });
 
-  it("explains why /preview live cannot run", async () => {
+  it("explains that /preview live needs clusters when the server has none", async () => {
     github.permissions.set("octocat", "write");
     await deliver(comment("/preview live"));
     expect(github.comments[0]!.body).toContain(
-      "`/preview live` is not available: this version of Capstan cannot diff against a cluster yet",
+      "`/preview live` needs clusters, and this Capstan has none configured",
     );
     expect(github.reactions.map((r) => r.content)).toEqual(["eyes", "confused"]);
+  });
+
+  it("refuses /preview live for a fork", async () => {
+    github.permissions.set("octocat", "write");
+    github.prHeads.set(PR, { head: HEAD, base: BASE, fork: true });
+    await deliver(comment("/preview live"));
+    expect(github.comments[0]!.body).toContain(
+      "`/preview live` is not available for pull requests from forks",
+    );
   });
 
   it.each([
