@@ -1,0 +1,148 @@
+import { PatchStrategy } from "@kubernetes/client-node";
+import { deepEqual } from "../diff/index.js";
+import { type KubeObject, type Manifest, normalize, type ObjectRef } from "../manifests/index.js";
+import type { ClusterClient } from "./connect.js";
+import { isImmutableError, isNotFound, ObjectError } from "./errors.js";
+import { FIELD_MANAGER } from "./live-diff.js";
+import { syncSteps } from "./order.js";
+
+/** What applying did to one object. */
+export type ApplyAction =
+  /** The object did not exist and was created. */
+  | "created"
+  /** The object existed and was changed. */
+  | "configured"
+  /** Applying would change nothing, so nothing was written. */
+  | "unchanged"
+  /** The cluster refused it; see `error`. */
+  | "failed";
+
+/** One object's outcome. */
+export interface ApplyResult {
+  ref: ObjectRef;
+  action: ApplyAction;
+  error?: ObjectError;
+}
+
+/** Options for {@link applyObjects}. */
+export interface ApplyOptions {
+  /** How many objects of one step are applied at once. */
+  concurrency: number;
+  /** How long to wait for a CRD to be Established before its custom resources are applied. */
+  crdTimeoutMs: number;
+}
+
+/** Defaults for {@link ApplyOptions}. */
+export function defaultApplyOptions(): ApplyOptions {
+  return { concurrency: 8, crdTimeoutMs: 30_000 };
+}
+
+/** The annotation an object carries to be deleted and recreated when a change touches an immutable field. */
+export const RECREATE_ANNOTATION = "capstan.dev/recreate";
+
+/**
+ * Applies objects with server-side apply (field manager `capstan`, force), step by step (Namespaces and
+ * CRDs, then each wave), in parallel within a step. An object whose dry-run matches the live object is not
+ * written, so a sync that changes nothing moves no resourceVersion. A change to an immutable field is
+ * reported as a failure naming the object and the field, unless the object opts in to being recreated.
+ * A failed object does not stop the others.
+ */
+export async function applyObjects(
+  cluster: ClusterClient,
+  manifests: readonly Manifest[],
+  options: ApplyOptions = defaultApplyOptions(),
+): Promise<ApplyResult[]> {
+  const results: ApplyResult[] = [];
+  for (const step of syncSteps(manifests)) {
+    for (let i = 0; i < step.length; i += options.concurrency) {
+      results.push(
+        ...(await Promise.all(step.slice(i, i + options.concurrency).map((m) => applyOne(cluster, m)))),
+      );
+    }
+    const crds = step.filter(
+      (m) =>
+        m.ref.kind === "CustomResourceDefinition" &&
+        results.some((r) => r.ref === m.ref && r.action !== "failed"),
+    );
+    for (const crd of crds) await waitEstablished(cluster, crd, options.crdTimeoutMs);
+  }
+  return results;
+}
+
+async function applyOne(cluster: ClusterClient, m: Manifest): Promise<ApplyResult> {
+  let live: KubeObject | undefined;
+  try {
+    live = (await cluster.objects.read(header(m))) as unknown as KubeObject;
+  } catch (err) {
+    if (!isNotFound(err)) return { ref: m.ref, action: "failed", error: new ObjectError(m.ref, "read", err) };
+  }
+  try {
+    if (live) {
+      const dryRun = (await apply(cluster, m, true)) as KubeObject;
+      if (deepEqual(normalize(dryRun), normalize(live))) return { ref: m.ref, action: "unchanged" };
+    }
+    await apply(cluster, m, false);
+    return { ref: m.ref, action: live ? "configured" : "created" };
+  } catch (err) {
+    if (live && isImmutableError(err) && m.object.metadata.annotations?.[RECREATE_ANNOTATION] === "true") {
+      try {
+        await cluster.objects.delete(
+          header(m) as never,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          "Foreground",
+        );
+        await waitGone(cluster, m);
+        await apply(cluster, m, false);
+        return { ref: m.ref, action: "configured" };
+      } catch (again) {
+        return { ref: m.ref, action: "failed", error: new ObjectError(m.ref, "apply", again) };
+      }
+    }
+    return { ref: m.ref, action: "failed", error: new ObjectError(m.ref, "apply", err) };
+  }
+}
+
+function apply(cluster: ClusterClient, m: Manifest, dryRun: boolean) {
+  return cluster.objects.patch(
+    m.object as never,
+    undefined,
+    dryRun ? "All" : undefined,
+    FIELD_MANAGER,
+    true,
+    PatchStrategy.ServerSideApply,
+  );
+}
+
+function header(m: Manifest) {
+  return {
+    apiVersion: m.object.apiVersion,
+    kind: m.object.kind,
+    metadata: { name: m.ref.name, ...(m.ref.namespace ? { namespace: m.ref.namespace } : {}) },
+  };
+}
+
+async function waitEstablished(cluster: ClusterClient, crd: Manifest, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const live = (await cluster.objects.read(header(crd))) as unknown as {
+      status?: { conditions?: Array<{ type?: string; status?: string }> };
+    };
+    if (live.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function waitGone(cluster: ClusterClient, m: Manifest): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    try {
+      await cluster.objects.read(header(m));
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
