@@ -1,0 +1,113 @@
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  APPLYSET,
+  applySetId,
+  connect,
+  defaultSyncOptions,
+  SYNC_RECORD,
+  syncEnvironment,
+} from "../../src/cluster/index.js";
+import { parseServerConfig } from "../../src/config/index.js";
+import { buildObjectSet, formatRef, parseDocuments } from "../../src/manifests/index.js";
+import { apply, testCluster } from "./helpers.js";
+
+const cm = (name: string, extra = "") =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${extra}data: {a: "1"}\n`;
+
+describe("syncing an environment with an ApplySet against the real apiserver", () => {
+  const ns = `sync-${Date.now().toString(36)}`;
+  let client: ReturnType<typeof connect>;
+  const objects = (yaml: string) => buildObjectSet(parseDocuments(yaml, "sync.yaml").documents, ns);
+  const sync = (yaml: string, revision: string, extra: Partial<Parameters<typeof syncEnvironment>[2]> = {}) =>
+    syncEnvironment(client, objects(yaml), {
+      ...defaultSyncOptions(),
+      environment: "web",
+      namespace: ns,
+      revision,
+      ...extra,
+    });
+  const names = async () =>
+    (await testCluster().core.listNamespacedConfigMap({ namespace: ns })).items
+      .map((c) => c.metadata!.name!)
+      .filter((n) => n !== "kube-root-ca.crt")
+      .sort();
+  const parent = () => testCluster().core.readNamespacedConfigMap({ namespace: ns, name: "capstan-web" });
+
+  beforeAll(() => {
+    client = connect(
+      parseServerConfig(`clusters:\n  test:\n    kubeconfig: ${inject("kubeconfig")}\n`, "server.yml"),
+      "test",
+    );
+  });
+
+  it("applies the objects as members of the environment's ApplySet and records the revision", async () => {
+    const result = await sync(
+      [cm("a"), cm("b"), cm("keep", "  annotations: {capstan.dev/prune: disabled}\n")].join("---\n"),
+      "rev1",
+    );
+    expect(result.succeeded).toBe(true);
+    expect(result.applied.map((r) => [formatRef(r.ref), r.action])).toEqual([
+      [`ConfigMap/${ns}/a`, "created"],
+      [`ConfigMap/${ns}/b`, "created"],
+      [`ConfigMap/${ns}/keep`, "created"],
+    ]);
+    const id = applySetId({ name: "capstan-web", namespace: ns, kind: "ConfigMap", group: "" });
+    const p = await parent();
+    expect(p.metadata?.labels?.[APPLYSET.id]).toBe(id);
+    expect(p.metadata?.annotations?.[APPLYSET.groupKinds]).toBe("ConfigMap");
+    expect(p.metadata?.annotations?.[SYNC_RECORD.revision]).toBe("rev1");
+    const a = await testCluster().core.readNamespacedConfigMap({ namespace: ns, name: "a" });
+    expect(a.metadata?.labels?.[APPLYSET.partOf]).toBe(id);
+  });
+
+  it("prunes a removed member, but never an unowned look-alike or a member that opted out", async () => {
+    await apply(testCluster(), {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "unowned", namespace: ns },
+      data: { x: "1" },
+    });
+    const result = await sync(cm("a"), "rev2");
+    expect(result.pruned.map((p) => formatRef(p.ref))).toEqual([`ConfigMap/${ns}/b`]);
+    expect(await names()).toEqual(["a", "capstan-web", "keep", "unowned"]);
+    expect((await parent()).metadata?.annotations?.[SYNC_RECORD.revision]).toBe("rev2");
+  });
+
+  it("prunes nothing and keeps the recorded revision when an apply fails", async () => {
+    const result = await sync(
+      `${cm("c")}---\napiVersion: v1\nkind: Service\nmetadata: {name: bad}\nspec: {ports: [{port: 99999}]}\n`,
+      "rev3",
+    );
+    expect(result.succeeded).toBe(false);
+    expect(result.pruned).toEqual([]);
+    expect(await names()).toEqual(["a", "c", "capstan-web", "keep", "unowned"]);
+    const p = await parent();
+    expect(p.metadata?.annotations?.[SYNC_RECORD.revision]).toBe("rev2");
+    expect(p.metadata?.annotations?.[SYNC_RECORD.result]).toBe("failed at rev3");
+    // The union stays recorded, so the next good sync still prunes what the failed one created.
+    expect(p.metadata?.annotations?.[APPLYSET.groupKinds]).toBe("ConfigMap,Service");
+    const next = await sync(cm("a"), "rev4");
+    expect(next.pruned.map((x) => formatRef(x.ref))).toEqual([`ConfigMap/${ns}/c`]);
+  });
+
+  it("refuses a sync that would prune everything, writing nothing", async () => {
+    await expect(sync("", "rev5")).rejects.toThrow("the sync would prune every object; refused");
+    expect(await names()).toEqual(["a", "capstan-web", "keep", "unowned"]);
+  });
+
+  it("refuses a parent that another tool owns", async () => {
+    await apply(testCluster(), {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "capstan-other", namespace: ns, labels: { [APPLYSET.id]: "applyset-xyz-v1" } },
+    });
+    await expect(
+      syncEnvironment(client, objects(cm("z")), {
+        ...defaultSyncOptions(),
+        environment: "other",
+        namespace: ns,
+        revision: "r",
+      }),
+    ).rejects.toThrow(`ConfigMap/${ns}/capstan-other exists but is not Capstan's ApplySet parent`);
+  });
+});
