@@ -4,6 +4,7 @@ import { type KubeObject, type Manifest, normalize, type ObjectRef } from "../ma
 import type { ClusterClient } from "./connect.js";
 import { isImmutableError, isNotFound, ObjectError } from "./errors.js";
 import { FIELD_MANAGER } from "./live-diff.js";
+import { objectHeader } from "./object-header.js";
 import { syncSteps } from "./order.js";
 
 /** What applying did to one object. */
@@ -72,7 +73,7 @@ export async function applyObjects(
 async function applyOne(cluster: ClusterClient, m: Manifest): Promise<ApplyResult> {
   let live: KubeObject | undefined;
   try {
-    live = (await cluster.objects.read(header(m))) as unknown as KubeObject;
+    live = (await cluster.objects.read(objectHeader(m))) as unknown as KubeObject;
   } catch (err) {
     if (!isNotFound(err)) return { ref: m.ref, action: "failed", error: new ObjectError(m.ref, "read", err) };
   }
@@ -87,7 +88,7 @@ async function applyOne(cluster: ClusterClient, m: Manifest): Promise<ApplyResul
     if (live && isImmutableError(err) && m.object.metadata.annotations?.[RECREATE_ANNOTATION] === "true") {
       try {
         await cluster.objects.delete(
-          header(m) as never,
+          objectHeader(m) as never,
           undefined,
           undefined,
           undefined,
@@ -116,18 +117,10 @@ function apply(cluster: ClusterClient, m: Manifest, dryRun: boolean) {
   );
 }
 
-function header(m: Manifest) {
-  return {
-    apiVersion: m.object.apiVersion,
-    kind: m.object.kind,
-    metadata: { name: m.ref.name, ...(m.ref.namespace ? { namespace: m.ref.namespace } : {}) },
-  };
-}
-
 async function waitEstablished(cluster: ClusterClient, crd: Manifest, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const live = (await cluster.objects.read(header(crd))) as unknown as {
+    const live = (await cluster.objects.read(objectHeader(crd))) as unknown as {
       status?: { conditions?: Array<{ type?: string; status?: string }> };
     };
     if (live.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) return;
@@ -138,7 +131,7 @@ async function waitEstablished(cluster: ClusterClient, crd: Manifest, timeoutMs:
 async function waitGone(cluster: ClusterClient, m: Manifest): Promise<void> {
   for (let i = 0; i < 150; i++) {
     try {
-      await cluster.objects.read(header(m));
+      await cluster.objects.read(objectHeader(m));
     } catch (err) {
       if (isNotFound(err)) return;
       throw err;

@@ -16,6 +16,7 @@ import {
 } from "../manifests/index.js";
 import type { ClusterClient } from "./connect.js";
 import { isNotFound, ObjectError } from "./errors.js";
+import { objectHeader } from "./object-header.js";
 
 /** The field manager Capstan applies with. */
 export const FIELD_MANAGER = "capstan";
@@ -39,7 +40,7 @@ export async function liveDiff(cluster: ClusterClient, manifests: readonly Manif
   for (const m of manifests) {
     let live: KubeObject | undefined;
     try {
-      live = (await cluster.objects.read(header(m))) as unknown as KubeObject;
+      live = (await cluster.objects.read(objectHeader(m))) as unknown as KubeObject;
     } catch (err) {
       if (!isNotFound(err)) {
         errors.push(new ObjectError(m.ref, "read", err));
@@ -78,12 +79,4 @@ export async function liveDiff(cluster: ClusterClient, manifests: readonly Manif
   }
   changes.sort((a, b) => compareRefs(a.ref, b.ref));
   return { changes, unchanged, errors };
-}
-
-function header(m: Manifest) {
-  return {
-    apiVersion: m.object.apiVersion,
-    kind: m.object.kind,
-    metadata: { name: m.ref.name, ...(m.ref.namespace ? { namespace: m.ref.namespace } : {}) },
-  };
 }
