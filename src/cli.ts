@@ -29,6 +29,12 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(result.output);
       return result.exitCode;
     }
+    case "sync": {
+      const { sync } = await import("./commands/sync.js");
+      const result = await sync(command.options);
+      process.stdout.write(result.output);
+      return result.exitCode;
+    }
     case "policy": {
       const { policy } = await import("./commands/policy.js");
       const result = await policy(command.options);

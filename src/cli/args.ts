@@ -2,6 +2,8 @@ import { parseArgs } from "node:util";
 import type { DiffOptions } from "../commands/diff.js";
 import type { HealthOptions } from "../commands/health.js";
 import type { PolicyOptions } from "../commands/policy.js";
+import type { SyncCommandOptions } from "../commands/sync.js";
+import { parseDuration } from "../config/index.js";
 import { UsageError } from "../errors.js";
 
 /** A parsed command line: which command, with which options. */
@@ -10,7 +12,8 @@ export type Command =
   | { name: "version" }
   | { name: "diff"; options: DiffOptions }
   | { name: "policy"; options: PolicyOptions }
-  | { name: "health"; options: HealthOptions };
+  | { name: "health"; options: HealthOptions }
+  | { name: "sync"; options: SyncCommandOptions };
 
 /** The usage text of `capstan` and each command. */
 export const USAGE: Record<string, string> = {
@@ -19,6 +22,7 @@ export const USAGE: Record<string, string> = {
 Commands:
   diff     What merging a change does to each environment (rendered, object by object)
   policy   Policy checks of each environment's rendered objects
+  sync     Apply an environment to a cluster (server-side apply, ApplySet prune, health wait)
   health   Health of live objects, as Argo CD judges it
 
 Run "capstan help <command>" for a command's options.`,
@@ -36,13 +40,45 @@ Options:
   --format FORMAT      markdown (default) or json
 
 Exit status: 0 on success, 1 when an environment could not be rendered, 2 on usage or config errors.`,
-  health: `Usage: capstan health -f FILE [--format text|json]
+  health: `Usage: capstan health (-f FILE | --env NAME --kubeconfig PATH) [options]
 
-Prints the health of live objects (kubectl get -o yaml output, a List, or several documents; - reads
-stdin), one line per object that has health, then the combined verdict: Healthy, Suspended, Progressing,
-Missing, Degraded or Unknown, as Argo CD judges them.
+Prints the health of live objects, one line per object that has health, then the combined verdict:
+Healthy, Suspended, Progressing, Missing, Degraded or Unknown, as Argo CD judges them.
+
+Objects (one of):
+  -f FILE                  kubectl get -o yaml output, a List, or several documents; - reads stdin
+  --env NAME               the live objects of an environment Capstan synced (its ApplySet)
+
+Options:
+  --kubeconfig PATH        with --env: the cluster's kubeconfig
+  --context C              with --env: a context of the kubeconfig (default: its current one)
+  --namespace NS           with --env: where the environment's parent is (default: found by name)
+  --format FORMAT          text (default) or json
 
 Exit status: 0 when Healthy or Suspended, 1 otherwise, 2 on usage errors.`,
+  sync: `Usage: capstan sync (--dir DIR | --repo DIR --ref REF) --env NAME --kubeconfig PATH [options]
+
+Renders one environment and makes the cluster match it: server-side apply (field manager capstan),
+namespaces and CRDs first, then waves; objects removed from Git are pruned through the environment's
+ApplySet (ConfigMap capstan-NAME); a Lease of the same name keeps two syncs from interleaving.
+
+Sources (one of):
+  --repo DIR --ref REF   a local git repository, tree taken at a ref (the revision recorded)
+  --dir DIR              a directory
+
+Options:
+  --env NAME             the environment to sync (required)
+  --kubeconfig PATH      the cluster's kubeconfig (required)
+  --context C            a context of the kubeconfig (default: its current one)
+  --config FILE          config to use (default: .github/capstan.yml in the tree)
+  --dry-run              ask the apiserver what would change; write nothing
+  --no-prune             keep objects that were removed from Git
+  --wait                 wait for health after the sync; fails fast on Degraded
+  --timeout DURATION     how long to wait, e.g. 90s, 5m (default: the environment's healthTimeout)
+  --format FORMAT        text (default) or json
+
+Exit status: 0 when the sync succeeded (and, with --wait, ended Healthy or Suspended), 1 otherwise,
+2 on usage or config errors.`,
   policy: `Usage: capstan policy (--repo DIR --ref REF | --dir DIR) [options]
 
 Renders every environment and runs the policy checks on its objects. Findings name the rule, the
@@ -83,6 +119,8 @@ export function parseCommand(argv: readonly string[]): Command {
       return { name: "policy", options: parsePolicy(rest) };
     case "health":
       return { name: "health", options: parseHealth(rest) };
+    case "sync":
+      return { name: "sync", options: parseSync(rest) };
     default:
       throw new UsageError(`unknown command "${name}"\n\n${USAGE.main}`);
   }
@@ -125,13 +163,81 @@ function parseDiff(args: readonly string[]): DiffOptions {
 function parseHealth(args: readonly string[]): HealthOptions {
   const { values } = parseStrict(args, {
     file: { type: "string", short: "f" },
+    env: { type: "string" },
+    kubeconfig: { type: "string" },
+    context: { type: "string" },
+    namespace: { type: "string" },
     format: { type: "string", default: "text" },
   });
-  if (!values.file) throw new UsageError(`-f FILE is required (- for stdin)\n\n${USAGE.health}`);
   if (values.format !== "text" && values.format !== "json") {
     throw new UsageError(`--format must be text or json (got "${values.format}")`);
   }
+  if ((values.file === undefined) === (values.env === undefined))
+    throw new UsageError(`give either -f FILE (- for stdin) or --env NAME\n\n${USAGE.health}`);
+  if (values.env !== undefined) {
+    if (!values.kubeconfig) throw new UsageError("--env needs --kubeconfig PATH");
+    return {
+      environment: {
+        name: values.env,
+        kubeconfig: values.kubeconfig,
+        context: values.context,
+        namespace: values.namespace,
+      },
+      format: values.format,
+    };
+  }
+  if (values.kubeconfig || values.context || values.namespace)
+    throw new UsageError("--kubeconfig, --context and --namespace go with --env");
   return { file: values.file, format: values.format };
+}
+
+function parseSync(args: readonly string[]): SyncCommandOptions {
+  const { values } = parseStrict(args, {
+    repo: { type: "string" },
+    ref: { type: "string" },
+    dir: { type: "string" },
+    env: { type: "string" },
+    config: { type: "string" },
+    kubeconfig: { type: "string" },
+    context: { type: "string" },
+    "dry-run": { type: "boolean", default: false },
+    "no-prune": { type: "boolean", default: false },
+    wait: { type: "boolean", default: false },
+    timeout: { type: "string" },
+    format: { type: "string", default: "text" },
+  });
+  const format = values.format;
+  if (format !== "text" && format !== "json")
+    throw new UsageError(`--format must be text or json (got "${format}")`);
+  const usingRepo = values.repo !== undefined || values.ref !== undefined;
+  if (usingRepo === (values.dir !== undefined))
+    throw new UsageError(`give either --repo DIR --ref REF, or --dir DIR\n\n${USAGE.sync}`);
+  if (usingRepo && (!values.repo || !values.ref)) throw new UsageError("--repo and --ref go together");
+  if (!values.env) throw new UsageError("--env NAME is required: a sync deploys one environment");
+  if (!values.kubeconfig) throw new UsageError("--kubeconfig PATH is required");
+  let timeoutMs: number | undefined;
+  if (values.timeout !== undefined) {
+    try {
+      timeoutMs = parseDuration(values.timeout);
+    } catch {
+      throw new UsageError(`--timeout must be a duration such as 90s, 5m or 1h30m (got "${values.timeout}")`);
+    }
+    if (!values.wait) throw new UsageError("--timeout goes with --wait");
+  }
+  if (values.wait && values["dry-run"])
+    throw new UsageError("--wait cannot go with --dry-run: nothing is applied");
+  return {
+    ...(usingRepo ? { repo: { dir: values.repo!, ref: values.ref! } } : { dir: values.dir }),
+    config: values.config,
+    environment: values.env,
+    kubeconfig: values.kubeconfig,
+    context: values.context,
+    dryRun: values["dry-run"],
+    prune: !values["no-prune"],
+    wait: values.wait,
+    timeoutMs,
+    format,
+  };
 }
 
 function parsePolicy(args: readonly string[]): PolicyOptions {

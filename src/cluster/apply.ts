@@ -31,6 +31,14 @@ export interface ApplyOptions {
   concurrency: number;
   /** How long to wait for a CRD to be Established before its custom resources are applied. */
   crdTimeoutMs: number;
+  /**
+   * Only ask the apiserver (`dryRun=All`): the results say what a real apply would do and nothing is
+   * written. Objects in a Namespace, or of a CRD, that the same apply would create cannot be checked
+   * before those exist; they are reported as created.
+   */
+  dryRun?: boolean;
+  /** Called with each object's outcome as soon as it is known. */
+  onResult?: (result: ApplyResult) => void;
 }
 
 /** Defaults for {@link ApplyOptions}. */
@@ -54,23 +62,58 @@ export async function applyObjects(
   options: ApplyOptions = defaultApplyOptions(),
 ): Promise<ApplyResult[]> {
   const results: ApplyResult[] = [];
+  const dryRun = options.dryRun ?? false;
+  // What a dry run would create and so cannot ask the apiserver about yet: namespaces and CRD kinds.
+  const pending = new Set<string>();
   for (const step of syncSteps(manifests)) {
     for (let i = 0; i < step.length; i += options.concurrency) {
-      results.push(
-        ...(await Promise.all(step.slice(i, i + options.concurrency).map((m) => applyOne(cluster, m)))),
+      const batch = await Promise.all(
+        step
+          .slice(i, i + options.concurrency)
+          .map((m) =>
+            dryRun && dependsOnPending(m, pending)
+              ? { ref: m.ref, action: "created" as const }
+              : applyOne(cluster, m, dryRun),
+          ),
       );
+      for (const result of batch) {
+        results.push(result);
+        options.onResult?.(result);
+      }
     }
     const crds = step.filter(
       (m) =>
         m.ref.kind === "CustomResourceDefinition" &&
         results.some((r) => r.ref === m.ref && r.action !== "failed"),
     );
+    if (dryRun) {
+      for (const m of step) {
+        const created = results.some((r) => r.ref === m.ref && r.action === "created");
+        if (created && m.ref.kind === "Namespace" && m.ref.group === "") pending.add(`ns:${m.ref.name}`);
+        if (created && crds.includes(m)) pending.add(`crd:${crdKind(m)}`);
+      }
+      continue;
+    }
     for (const crd of crds) await waitEstablished(cluster, crd, options.crdTimeoutMs);
+    // The kinds these CRDs serve (or stopped serving) must be discovered afresh.
+    if (crds.length > 0) cluster.objects.forgetDiscovery();
   }
   return results;
 }
 
-async function applyOne(cluster: ClusterClient, m: Manifest): Promise<ApplyResult> {
+function crdKind(crd: Manifest): string {
+  const spec = crd.object.spec as { group?: string; names?: { kind?: string } } | undefined;
+  return `${spec?.group ?? ""}/${spec?.names?.kind ?? ""}`;
+}
+
+function dependsOnPending(m: Manifest, pending: ReadonlySet<string>): boolean {
+  return (
+    (m.ref.namespace !== null && pending.has(`ns:${m.ref.namespace}`)) ||
+    pending.has(`crd:${m.ref.group}/${m.ref.kind}`)
+  );
+}
+
+async function applyOne(cluster: ClusterClient, m: Manifest, dryRun: boolean): Promise<ApplyResult> {
   let live: KubeObject | undefined;
   try {
     live = (await cluster.objects.read(objectHeader(m))) as unknown as KubeObject;
@@ -78,14 +121,17 @@ async function applyOne(cluster: ClusterClient, m: Manifest): Promise<ApplyResul
     if (!isNotFound(err)) return { ref: m.ref, action: "failed", error: new ObjectError(m.ref, "read", err) };
   }
   try {
-    if (live) {
-      const dryRun = (await apply(cluster, m, true)) as KubeObject;
-      if (deepEqual(normalize(dryRun), normalize(live))) return { ref: m.ref, action: "unchanged" };
+    // A new object needs no comparison, so a real apply creates it straight away.
+    if (live || dryRun) {
+      const planned = (await apply(cluster, m, true)) as KubeObject;
+      if (live && deepEqual(normalize(planned), normalize(live))) return { ref: m.ref, action: "unchanged" };
     }
-    await apply(cluster, m, false);
+    if (!dryRun) await apply(cluster, m, false);
     return { ref: m.ref, action: live ? "configured" : "created" };
   } catch (err) {
-    if (live && isImmutableError(err) && m.object.metadata.annotations?.[RECREATE_ANNOTATION] === "true") {
+    const recreate = m.object.metadata.annotations?.[RECREATE_ANNOTATION] === "true";
+    if (live && isImmutableError(err) && recreate && dryRun) return { ref: m.ref, action: "configured" };
+    if (live && isImmutableError(err) && recreate) {
       try {
         await cluster.objects.delete(
           objectHeader(m) as never,

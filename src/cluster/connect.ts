@@ -1,12 +1,13 @@
-import { KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
+import { KubeConfig } from "@kubernetes/client-node";
 import type { ServerConfig } from "../config/index.js";
 import { CapstanError } from "../errors.js";
+import { ObjectClient } from "./object-client.js";
 
 /** A connection to one named cluster. */
 export interface ClusterClient {
   name: string;
   config: KubeConfig;
-  objects: KubernetesObjectApi;
+  objects: ObjectClient;
 }
 
 /**
@@ -29,5 +30,31 @@ export function connect(server: ServerConfig, name: string): ClusterClient {
   } catch (err) {
     throw new CapstanError(`cluster "${name}": cannot load its credentials: ${(err as Error).message}`);
   }
-  return { name, config, objects: KubernetesObjectApi.makeApiClient(config) };
+  return clientFor(name, config);
+}
+
+/**
+ * Connects with a kubeconfig file, as the CLI's `--kubeconfig` and `--context` name it.
+ *
+ * @throws CapstanError when the file cannot be read or the context does not exist
+ */
+export function connectKubeconfig(path: string, context?: string): ClusterClient {
+  const config = new KubeConfig();
+  try {
+    config.loadFromFile(path);
+  } catch (err) {
+    throw new CapstanError(`cannot load the kubeconfig ${path}: ${(err as Error).message}`);
+  }
+  if (context) {
+    if (!config.getContexts().some((c) => c.name === context))
+      throw new CapstanError(`the kubeconfig ${path} has no context "${context}"`);
+    config.setCurrentContext(context);
+  }
+  if (!config.getCurrentCluster()) throw new CapstanError(`the kubeconfig ${path} names no current cluster`);
+  return clientFor(context ?? config.getCurrentContext(), config);
+}
+
+/** A client for an already loaded kubeconfig. */
+export function clientFor(name: string, config: KubeConfig): ClusterClient {
+  return { name, config, objects: ObjectClient.forConfig(config) };
 }

@@ -1,4 +1,5 @@
 import { ApiException } from "@kubernetes/client-node";
+import { CapstanError } from "../errors.js";
 import { formatRef, type ObjectRef } from "../manifests/index.js";
 
 /** What Capstan was doing to an object when the cluster refused. */
@@ -30,7 +31,23 @@ export function isImmutableError(err: unknown): boolean {
   return /immutable|field is immutable/i.test(messageOf(err));
 }
 
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "EPIPE",
+]);
+
+/** Whether a call failed because the apiserver could not be reached (refused, reset, timed out…). */
+export function isUnreachable(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code ?? (err as { cause?: { code?: unknown } })?.cause?.code;
+  return typeof code === "string" && NETWORK_CODES.has(code);
+}
+
 function reasonOf(err: unknown): string {
+  if (isUnreachable(err)) return "cluster unreachable";
   if (err instanceof ApiException) {
     const body = parseBody(err.body);
     return typeof body?.reason === "string" ? body.reason : `HTTP ${err.code}`;
@@ -55,4 +72,17 @@ function parseBody(body: unknown): Record<string, unknown> | undefined {
     }
   }
   return typeof body === "object" && body !== null ? (body as Record<string, unknown>) : undefined;
+}
+
+/**
+ * A failure of a call to the cluster as a CapstanError a person can act on (`cannot reach the cluster…`,
+ * `the cluster refused…`), or `undefined` for errors that are not the cluster's (bugs stay bugs).
+ */
+export function asClusterError(err: unknown, cluster: string): CapstanError | undefined {
+  if (err instanceof CapstanError) return err;
+  if (err instanceof ObjectError) return new CapstanError(`cluster ${cluster}: ${err.message}`);
+  if (isUnreachable(err)) return new CapstanError(`cannot reach cluster ${cluster}: ${messageOf(err)}`);
+  if (err instanceof ApiException)
+    return new CapstanError(`cluster ${cluster} refused (${reasonOf(err)}): ${messageOf(err)}`);
+  return undefined;
 }

@@ -7,8 +7,27 @@ export {
   RECREATE_ANNOTATION,
 } from "./apply.js";
 export { APPLYSET, applySetId, groupKind, pruneDisabled, SYNC_RECORD, TOOLING } from "./applyset.js";
-export { type ClusterClient, connect } from "./connect.js";
-export { isImmutableError, isNotFound, ObjectError, type ObjectOperation } from "./errors.js";
+export { type ClusterClient, clientFor, connect, connectKubeconfig } from "./connect.js";
+export {
+  asClusterError,
+  isImmutableError,
+  isNotFound,
+  isUnreachable,
+  ObjectError,
+  type ObjectOperation,
+} from "./errors.js";
+export { defaultHolder, type LeaseOptions, withLease } from "./lease.js";
 export { FIELD_MANAGER, type LiveDiff, liveDiff } from "./live-diff.js";
+export { type EnvironmentSet, listMembers, type Member, readEnvironmentSet } from "./members.js";
+export { collectionPath, ObjectClient, type ResourceInfo } from "./object-client.js";
 export { syncSteps, WAVE_ANNOTATIONS, waveOf } from "./order.js";
-export { defaultSyncOptions, type SyncOptions, type SyncResult, syncEnvironment } from "./sync.js";
+export {
+  defaultSyncOptions,
+  ensureNamespace,
+  environmentApplySetId,
+  parentName,
+  type SyncOptions,
+  type SyncResult,
+  syncEnvironment,
+} from "./sync.js";
+export { type HealthWait, type WaitOptions, waitForHealth } from "./wait.js";

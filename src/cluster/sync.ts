@@ -1,10 +1,11 @@
-import { ApisApi, PatchStrategy } from "@kubernetes/client-node";
+import { PatchStrategy } from "@kubernetes/client-node";
 import { CapstanError } from "../errors.js";
 import { type Manifest, type ObjectRef, refKey } from "../manifests/index.js";
 import { type ApplyOptions, type ApplyResult, applyObjects, defaultApplyOptions } from "./apply.js";
 import {
   APPLYSET,
   applySetId,
+  groupKind,
   groupKindsOf,
   namespacesOf,
   pruneDisabled,
@@ -16,6 +17,7 @@ import {
 import type { ClusterClient } from "./connect.js";
 import { isNotFound, ObjectError } from "./errors.js";
 import { FIELD_MANAGER } from "./live-diff.js";
+import { listMembers } from "./members.js";
 
 /** Options for {@link syncEnvironment}. */
 export interface SyncOptions {
@@ -29,7 +31,10 @@ export interface SyncOptions {
   prune: boolean;
   /** Allow a sync that leaves the environment empty. */
   allowEmpty: boolean;
+  /** How to apply; with `dryRun` nothing is written, the parent included, and prunes are only listed. */
   apply: ApplyOptions;
+  /** Aborted when the sync must stop writing (its lease was lost): nothing is pruned then. */
+  signal?: AbortSignal;
 }
 
 /** Defaults for the options that have them. */
@@ -37,13 +42,27 @@ export function defaultSyncOptions(): Pick<SyncOptions, "prune" | "allowEmpty" |
   return { prune: true, allowEmpty: false, apply: defaultApplyOptions() };
 }
 
+/** The name of an environment's ApplySet parent (a ConfigMap in its namespace) and of its Lease. */
+export function parentName(environment: string): string {
+  return `capstan-${environment}`;
+}
+
+/** The ApplySet id of an environment's parent. */
+export function environmentApplySetId(environment: string, namespace: string): string {
+  return applySetId({ name: parentName(environment), namespace, kind: "ConfigMap", group: "" });
+}
+
 /** What one sync did. */
 export interface SyncResult {
   applied: ApplyResult[];
-  /** Members deleted because the render no longer has them (or failed to delete). */
+  /** Members deleted (or, in a dry run, to be deleted) because the render no longer has them. */
   pruned: Array<{ ref: ObjectRef; error?: ObjectError }>;
-  /** Whether every apply (and prune) succeeded. */
+  /** Whether every apply, prune and the final record succeeded. */
   succeeded: boolean;
+  /** Why the sync failed as a whole (not per object): prune skipped, the record not written… */
+  problems: string[];
+  /** The revision the parent recorded before this sync. */
+  previousRevision?: string;
 }
 
 /**
@@ -66,7 +85,7 @@ export async function syncEnvironment(
   options: SyncOptions,
 ): Promise<SyncResult> {
   const parent = {
-    name: `capstan-${options.environment}`,
+    name: parentName(options.environment),
     namespace: options.namespace,
     kind: "ConfigMap",
     group: "",
@@ -78,53 +97,98 @@ export async function syncEnvironment(
     );
   }
   const members = withMembership(manifests, id);
+  const dryRun = options.apply.dryRun ?? false;
   const old = await readParent(cluster, parent, id);
   const refs = members.map((m) => m.ref);
   const groupKinds = groupKindsOf(refs);
   const namespaces = namespacesOf(refs, parent.namespace);
-  await ensureNamespace(cluster, parent.namespace);
-  await writeParent(cluster, parent, id, {
-    [APPLYSET.groupKinds]: union(old.groupKinds, groupKinds).join(","),
-    [APPLYSET.namespaces]: union(old.namespaces, namespaces).join(","),
-  });
+  if (!dryRun) {
+    await ensureNamespace(cluster, parent.namespace);
+    await writeParent(cluster, parent, id, {
+      [APPLYSET.groupKinds]: union(old.groupKinds, groupKinds).join(","),
+      [APPLYSET.namespaces]: union(old.namespaces, namespaces).join(","),
+    });
+  }
   const applied = await applyObjects(cluster, members, options.apply);
   const pruned: SyncResult["pruned"] = [];
-  const applyFailed = applied.some((r) => r.action === "failed");
-  if (!applyFailed && options.prune) {
-    const keep = new Set(refs.map(refKey));
-    for (const gk of union(old.groupKinds, groupKinds)) {
-      for (const item of await listMembers(cluster, gk, members, id)) {
-        if (keep.has(refKey(item.ref)) || pruneDisabled(item.annotations)) continue;
-        try {
-          await cluster.objects.delete(
-            item.header as never,
-            undefined,
-            undefined,
-            undefined,
-            undefined,
-            "Background",
-          );
-          pruned.push({ ref: item.ref });
-        } catch (err) {
-          if (!isNotFound(err))
-            pruned.push({ ref: item.ref, error: new ObjectError(item.ref, "delete", err) });
-        }
+  const problems: string[] = [];
+  const failed = applied.filter((r) => r.action === "failed").length;
+  if (failed > 0 && options.prune)
+    problems.push(`${failed} object(s) failed to apply, so nothing was pruned`);
+  else if (options.signal?.aborted)
+    problems.push(`stopped: ${String(options.signal.reason)}; nothing was pruned`);
+  else if (options.prune && old.exists) {
+    try {
+      await prune(cluster, union(old.groupKinds, groupKinds), members, id, dryRun, pruned);
+    } catch (err) {
+      problems.push(`pruning stopped: ${(err as Error).message}`);
+    }
+  }
+  const succeeded = failed === 0 && problems.length === 0 && pruned.every((p) => !p.error);
+  if (!dryRun) {
+    try {
+      await writeParent(cluster, parent, id, {
+        // After a failure the union stays recorded, so the next sync still prunes what this one created.
+        [APPLYSET.groupKinds]: (succeeded ? groupKinds : union(old.groupKinds, groupKinds)).join(","),
+        [APPLYSET.namespaces]: (succeeded ? namespaces : union(old.namespaces, namespaces)).join(","),
+        [SYNC_RECORD.revision]: succeeded ? options.revision : (old.revision ?? ""),
+        [SYNC_RECORD.syncedAt]: new Date().toISOString(),
+        [SYNC_RECORD.result]: succeeded
+          ? `succeeded at ${options.revision}`
+          : `failed at ${options.revision}`,
+      });
+    } catch (err) {
+      problems.push(
+        `the sync's record could not be written to ConfigMap/${parent.namespace}/${parent.name}: ${(err as Error).message}`,
+      );
+    }
+  }
+  return {
+    applied,
+    pruned,
+    succeeded: succeeded && problems.length === 0,
+    problems,
+    previousRevision: old.revision,
+  };
+}
+
+// Deletes (or, in a dry run, lists) the live members the render no longer has, except opted-out ones.
+async function prune(
+  cluster: ClusterClient,
+  groupKinds: readonly string[],
+  members: readonly Manifest[],
+  id: string,
+  dryRun: boolean,
+  pruned: SyncResult["pruned"],
+): Promise<void> {
+  const keep = new Set(members.map((m) => refKey(m.ref)));
+  for (const gk of groupKinds) {
+    const known = members.find((m) => groupKind(m.ref) === gk)?.object.apiVersion;
+    for (const item of await listMembers(cluster, gk, id, known)) {
+      if (keep.has(refKey(item.ref)) || pruneDisabled(item.annotations)) continue;
+      if (dryRun) {
+        pruned.push({ ref: item.ref });
+        continue;
+      }
+      try {
+        await cluster.objects.delete(
+          item.header as never,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          "Background",
+        );
+        pruned.push({ ref: item.ref });
+      } catch (err) {
+        if (!isNotFound(err)) pruned.push({ ref: item.ref, error: new ObjectError(item.ref, "delete", err) });
       }
     }
   }
-  const succeeded = !applyFailed && pruned.every((p) => !p.error);
-  await writeParent(cluster, parent, id, {
-    // After a failed apply the union stays recorded, so the next sync still prunes what this one created.
-    [APPLYSET.groupKinds]: (succeeded ? groupKinds : union(old.groupKinds, groupKinds)).join(","),
-    [APPLYSET.namespaces]: (succeeded ? namespaces : union(old.namespaces, namespaces)).join(","),
-    [SYNC_RECORD.revision]: succeeded ? options.revision : (old.revision ?? ""),
-    [SYNC_RECORD.syncedAt]: new Date().toISOString(),
-    [SYNC_RECORD.result]: succeeded ? `succeeded at ${options.revision}` : `failed at ${options.revision}`,
-  });
-  return { applied, pruned, succeeded };
 }
 
 interface ParentState {
+  exists: boolean;
   groupKinds: string[];
   namespaces: string[];
   revision?: string;
@@ -141,7 +205,7 @@ async function readParent(cluster: ClusterClient, parent: Parent, id: string): P
       metadata: { name: parent.name, namespace: parent.namespace },
     });
   } catch (err) {
-    if (isNotFound(err)) return { groupKinds: [], namespaces: [] };
+    if (isNotFound(err)) return { exists: false, groupKinds: [], namespaces: [] };
     throw new ObjectError(
       { group: "", kind: "ConfigMap", namespace: parent.namespace, name: parent.name },
       "read",
@@ -156,6 +220,7 @@ async function readParent(cluster: ClusterClient, parent: Parent, id: string): P
     );
   }
   return {
+    exists: true,
     groupKinds: splitList(annotations[APPLYSET.groupKinds]),
     namespaces: splitList(annotations[APPLYSET.namespaces]),
     revision: annotations[SYNC_RECORD.revision],
@@ -187,7 +252,8 @@ async function writeParent(
   );
 }
 
-async function ensureNamespace(cluster: ClusterClient, name: string): Promise<void> {
+/** Creates a namespace unless it exists (the environment's, which holds its parent and Lease). */
+export async function ensureNamespace(cluster: ClusterClient, name: string): Promise<void> {
   try {
     await cluster.objects.read({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
   } catch (err) {
@@ -201,53 +267,6 @@ async function ensureNamespace(cluster: ClusterClient, name: string): Promise<vo
       PatchStrategy.ServerSideApply,
     );
   }
-}
-
-interface Member {
-  ref: ObjectRef;
-  header: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
-  annotations?: Record<string, string>;
-}
-
-// Every live object of a group-kind carrying this ApplySet's membership label, in all namespaces.
-async function listMembers(
-  cluster: ClusterClient,
-  gk: string,
-  members: readonly Manifest[],
-  id: string,
-): Promise<Member[]> {
-  const dot = gk.indexOf(".");
-  const kind = dot === -1 ? gk : gk.slice(0, dot);
-  const group = dot === -1 ? "" : gk.slice(dot + 1);
-  const apiVersion =
-    members.find((m) => m.ref.kind === kind && m.ref.group === group)?.object.apiVersion ??
-    (await preferredVersion(cluster, group));
-  if (!apiVersion) return []; // the API is gone from the cluster: nothing of it can be left
-  const list = await cluster.objects.list(
-    apiVersion,
-    kind,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    `${APPLYSET.partOf}=${id}`,
-  );
-  return list.items.map((item) => {
-    const name = item.metadata?.name ?? "";
-    const namespace = item.metadata?.namespace;
-    return {
-      ref: { group, kind, namespace: namespace ?? null, name },
-      header: { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } },
-      annotations: item.metadata?.annotations,
-    };
-  });
-}
-
-async function preferredVersion(cluster: ClusterClient, group: string): Promise<string | undefined> {
-  if (group === "") return "v1";
-  const groups = await cluster.config.makeApiClient(ApisApi).getAPIVersions();
-  return groups.groups.find((g) => g.name === group)?.preferredVersion?.groupVersion;
 }
 
 function union(a: readonly string[], b: readonly string[]): string[] {

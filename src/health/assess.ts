@@ -67,6 +67,19 @@ export function assessHealth(object: LiveObject): Health | undefined {
   return genericHealth(object);
 }
 
+/**
+ * Whether objects of a kind can have health at all (built-in kinds with a rule, and custom resources),
+ * judged from the desired object, so a wait knows what to watch before anything exists.
+ */
+export function hasHealth(object: Pick<LiveObject, "apiVersion" | "kind" | "metadata">): boolean {
+  const annotations = object.metadata?.annotations ?? {};
+  if (IGNORE_ANNOTATIONS.some((a) => annotations[a] === "true")) return false;
+  const apiVersion = object.apiVersion ?? "";
+  const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
+  if (RULES[`${group}/${object.kind ?? ""}`]) return true;
+  return !BUILT_IN_GROUP.test(group) && !(group === "argoproj.io" && object.kind === "Application");
+}
+
 /** The worst of a set of verdicts; Healthy for none. */
 export function combineHealth(verdicts: Iterable<HealthStatus>): HealthStatus {
   let worst: HealthStatus = "Healthy";

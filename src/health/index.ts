@@ -1,2 +1,9 @@
-export { assessHealth, combineHealth, IGNORE_ANNOTATIONS, isWorse } from "./assess.js";
+export { assessHealth, combineHealth, hasHealth, IGNORE_ANNOTATIONS, isWorse } from "./assess.js";
+export {
+  type EnvironmentHealth,
+  environmentHealth,
+  type ObjectHealth,
+  settled,
+  unhealthyLines,
+} from "./environment.js";
 export type { Health, HealthStatus, LiveObject } from "./types.js";
