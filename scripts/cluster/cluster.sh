@@ -6,6 +6,8 @@
 #   cluster.sh up     start everything, wait until a Deployment can roll out; last stdout line = kubeconfig
 #   cluster.sh down   stop every process `up` started (by recorded pid) and remove the state folder
 #   cluster.sh env    print `export KUBECONFIG=... PATH=...` lines for eval
+#   cluster.sh stop kube-apiserver / start kube-apiserver
+#                     stop one component, and start it again as it was (for outage tests)
 #
 # State (pids, logs, certs, etcd data, kubeconfig) lives in $CAPSTAN_CLUSTER_DIR (default
 # ~/.cache/capstan/cluster). `up` on a running cluster reuses it when every recorded process is alive and
@@ -184,7 +186,11 @@ start() {
   local name=$1
   shift
   current=$name
-  setsid "$@" >"$state/logs/$name.log" 2>&1 </dev/null &
+  # The command line is kept so `start NAME` can bring a stopped component back as it was.
+  mkdir -p "$state/cmds"
+  printf '%s\0' "$@" >"$state/cmds/$name"
+  # fd 3 (the caller's stderr, kept for failure reports) is not passed on: a pipe would never close.
+  setsid "$@" >>"$state/logs/$name.log" 2>&1 </dev/null 3>&- &
   echo $! >"$state/pids/$name"
   disown # not a job of this shell: no "Killed" notices on teardown
 }
@@ -380,12 +386,43 @@ cmd_up() {
   echo "$state/kubeconfig"
 }
 
+# stop NAME / start NAME: stop one component of a running cluster, and start it again with the command
+# line it had, waiting until it answers. Tests use it to take the apiserver away in the middle of a sync.
+cmd_stop() {
+  local name=$1 pid
+  ours "$name" || fail "$name is not running in $state"
+  pid=$(pid_of "$name")
+  kill -TERM "$pid"
+  # An apiserver drains its open requests for up to a minute after TERM; an outage need not be polite.
+  local deadline=$(($(now_us) + 3000000))
+  while ! exited "$pid" && [ "$(now_us)" -lt "$deadline" ]; do sleep 0.05; done
+  exited "$pid" || kill -KILL "$pid" 2>/dev/null || true
+  while ! exited "$pid"; do sleep 0.05; done
+  rm -f "$state/pids/$name"
+  log "$name stopped"
+}
+
+cmd_start() {
+  local name=$1 args=() t0
+  t0=$(now_us)
+  ours "$name" && fail "$name is already running in $state"
+  [ -f "$state/cmds/$name" ] || fail "no recorded command line for $name in $state"
+  mapfile -d '' args <"$state/cmds/$name"
+  start "$name" "${args[@]}"
+  if [ "$name" = kube-apiserver ]; then
+    wait_for "kube-apiserver /readyz" kube-apiserver curl_tls "https://127.0.0.1:$(cat "$state/ports/kube-apiserver")/readyz"
+  fi
+  log "$name started again"
+}
+
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   env) cmd_env ;;
+  stop) cmd_stop "${2:?usage: $0 stop COMPONENT}" ;;
+  start) cmd_start "${2:?usage: $0 start COMPONENT}" ;;
   *)
-    echo "usage: $0 up|down|env" >&2
+    echo "usage: $0 up|down|env|stop COMPONENT|start COMPONENT" >&2
     exit 2
     ;;
 esac

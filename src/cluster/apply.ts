@@ -37,6 +37,8 @@ export interface ApplyOptions {
    * before those exist; they are reported as created.
    */
   dryRun?: boolean;
+  /** For a dry run: namespaces that do not exist yet but that a real sync creates before applying. */
+  creates?: readonly string[];
   /** Called with each object's outcome as soon as it is known. */
   onResult?: (result: ApplyResult) => void;
 }
@@ -64,7 +66,7 @@ export async function applyObjects(
   const results: ApplyResult[] = [];
   const dryRun = options.dryRun ?? false;
   // What a dry run would create and so cannot ask the apiserver about yet: namespaces and CRD kinds.
-  const pending = new Set<string>();
+  const pending = new Set<string>((options.creates ?? []).map((n) => `ns:${n}`));
   for (const step of syncSteps(manifests)) {
     for (let i = 0; i < step.length; i += options.concurrency) {
       const batch = await Promise.all(

@@ -107,9 +107,13 @@ export async function syncEnvironment(
     await writeParent(cluster, parent, id, {
       [APPLYSET.groupKinds]: union(old.groupKinds, groupKinds).join(","),
       [APPLYSET.namespaces]: union(old.namespaces, namespaces).join(","),
+      // Server-side apply drops the fields our manager stops sending: the last sync's record is repeated
+      // so that an interrupted sync leaves it in place.
+      ...old.record,
     });
   }
-  const applied = await applyObjects(cluster, members, options.apply);
+  const creates = dryRun && !(await namespaceExists(cluster, parent.namespace)) ? [parent.namespace] : [];
+  const applied = await applyObjects(cluster, members, { ...options.apply, creates });
   const pruned: SyncResult["pruned"] = [];
   const problems: string[] = [];
   const failed = applied.filter((r) => r.action === "failed").length;
@@ -192,6 +196,8 @@ interface ParentState {
   groupKinds: string[];
   namespaces: string[];
   revision?: string;
+  /** The last sync's record annotations, as they are. */
+  record: Record<string, string>;
 }
 
 type Parent = { name: string; namespace: string; kind: string; group: string };
@@ -205,7 +211,7 @@ async function readParent(cluster: ClusterClient, parent: Parent, id: string): P
       metadata: { name: parent.name, namespace: parent.namespace },
     });
   } catch (err) {
-    if (isNotFound(err)) return { exists: false, groupKinds: [], namespaces: [] };
+    if (isNotFound(err)) return { exists: false, groupKinds: [], namespaces: [], record: {} };
     throw new ObjectError(
       { group: "", kind: "ConfigMap", namespace: parent.namespace, name: parent.name },
       "read",
@@ -224,6 +230,11 @@ async function readParent(cluster: ClusterClient, parent: Parent, id: string): P
     groupKinds: splitList(annotations[APPLYSET.groupKinds]),
     namespaces: splitList(annotations[APPLYSET.namespaces]),
     revision: annotations[SYNC_RECORD.revision],
+    record: Object.fromEntries(
+      Object.values(SYNC_RECORD)
+        .filter((key) => annotations[key] !== undefined)
+        .map((key) => [key, annotations[key]!]),
+    ),
   };
 }
 
@@ -252,12 +263,19 @@ async function writeParent(
   );
 }
 
-/** Creates a namespace unless it exists (the environment's, which holds its parent and Lease). */
-export async function ensureNamespace(cluster: ClusterClient, name: string): Promise<void> {
+async function namespaceExists(cluster: ClusterClient, name: string): Promise<boolean> {
   try {
     await cluster.objects.read({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+    return true;
   } catch (err) {
-    if (!isNotFound(err)) throw err;
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
+/** Creates a namespace unless it exists (the environment's, which holds its parent and Lease). */
+export async function ensureNamespace(cluster: ClusterClient, name: string): Promise<void> {
+  if (!(await namespaceExists(cluster, name))) {
     await cluster.objects.patch(
       { apiVersion: "v1", kind: "Namespace", metadata: { name } } as never,
       undefined,

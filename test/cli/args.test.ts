@@ -45,6 +45,71 @@ describe("parseCommand", () => {
         },
       },
     ],
+    [["health", "-f", "-"], { name: "health", options: { file: "-", format: "text" } }],
+    [
+      ["health", "--env", "prod", "--kubeconfig", "k", "--format", "json"],
+      {
+        name: "health",
+        options: {
+          environment: { name: "prod", kubeconfig: "k", context: undefined, namespace: undefined },
+          format: "json",
+        },
+      },
+    ],
+    [
+      ["sync", "--dir", "d", "--env", "prod", "--kubeconfig", "k"],
+      {
+        name: "sync",
+        options: {
+          dir: "d",
+          config: undefined,
+          environment: "prod",
+          kubeconfig: "k",
+          context: undefined,
+          dryRun: false,
+          prune: true,
+          wait: false,
+          timeoutMs: undefined,
+          format: "text",
+        },
+      },
+    ],
+    [
+      [
+        "sync",
+        "--repo",
+        ".",
+        "--ref",
+        "main",
+        "--env",
+        "prod",
+        "--kubeconfig",
+        "k",
+        "--context",
+        "c",
+        "--no-prune",
+        "--wait",
+        "--timeout",
+        "1m30s",
+        "--format",
+        "json",
+      ],
+      {
+        name: "sync",
+        options: {
+          repo: { dir: ".", ref: "main" },
+          config: undefined,
+          environment: "prod",
+          kubeconfig: "k",
+          context: "c",
+          dryRun: false,
+          prune: false,
+          wait: true,
+          timeoutMs: 90_000,
+          format: "json",
+        },
+      },
+    ],
   ])("%j", (argv, command) => expect(parseCommand(argv)).toEqual(command));
 
   it.each<[string[], string]>([
@@ -58,6 +123,26 @@ describe("parseCommand", () => {
       '--format must be markdown or json (got "html")',
     ],
     [["diff", "--base-dir", "a", "--head-dir", "b", "--colour"], "Unknown option '--colour'"],
+    [["health"], "give either -f FILE (- for stdin) or --env NAME"],
+    [["health", "-f", "x", "--env", "prod"], "give either -f FILE"],
+    [["health", "--env", "prod"], "--env needs --kubeconfig PATH"],
+    [["health", "-f", "x", "--kubeconfig", "k"], "--kubeconfig, --context and --namespace go with --env"],
+    [["sync", "--env", "p", "--kubeconfig", "k"], "give either --repo DIR --ref REF, or --dir DIR"],
+    [["sync", "--repo", ".", "--env", "p", "--kubeconfig", "k"], "--repo and --ref go together"],
+    [["sync", "--dir", "d", "--kubeconfig", "k"], "--env NAME is required"],
+    [["sync", "--dir", "d", "--env", "p"], "--kubeconfig PATH is required"],
+    [
+      ["sync", "--dir", "d", "--env", "p", "--kubeconfig", "k", "--wait", "--timeout", "5 min"],
+      "--timeout must be a duration",
+    ],
+    [
+      ["sync", "--dir", "d", "--env", "p", "--kubeconfig", "k", "--timeout", "5m"],
+      "--timeout goes with --wait",
+    ],
+    [
+      ["sync", "--dir", "d", "--env", "p", "--kubeconfig", "k", "--wait", "--dry-run"],
+      "--wait cannot go with --dry-run",
+    ],
   ])("%j is a usage error", (argv, message) => {
     expect(() => parseCommand(argv)).toThrow(UsageError);
     expect(() => parseCommand(argv)).toThrow(message);
