@@ -1,6 +1,7 @@
 import { PatchStrategy } from "@kubernetes/client-node";
 import { deepEqual } from "../diff/index.js";
-import { type KubeObject, type Manifest, normalize, type ObjectRef } from "../manifests/index.js";
+import { type KubeObject, type Manifest, normalize, type ObjectRef, refKey } from "../manifests/index.js";
+import { type AppliedRecord, appliedHash, holds } from "./applied-record.js";
 import type { ClusterClient } from "./connect.js";
 import { isImmutableError, isNotFound, ObjectError } from "./errors.js";
 import { FIELD_MANAGER } from "./live-diff.js";
@@ -23,6 +24,8 @@ export interface ApplyResult {
   ref: ObjectRef;
   action: ApplyAction;
   error?: ObjectError;
+  /** The hash of what was applied (or found already applied), for the parent's record. */
+  hash?: string;
 }
 
 /** Options for {@link applyObjects}. */
@@ -39,6 +42,8 @@ export interface ApplyOptions {
   dryRun?: boolean;
   /** For a dry run: namespaces that do not exist yet but that a real sync creates before applying. */
   creates?: readonly string[];
+  /** What was last applied (from the environment's parent), so unchanged objects need no request. */
+  applied?: AppliedRecord;
   /** Called with each object's outcome as soon as it is known. */
   onResult?: (result: ApplyResult) => void;
 }
@@ -68,6 +73,7 @@ export async function applyObjects(
   // What a dry run would create and so cannot ask the apiserver about yet: namespaces and CRD kinds.
   const pending = new Set<string>((options.creates ?? []).map((n) => `ns:${n}`));
   for (const step of syncSteps(manifests)) {
+    const live = await readLive(cluster, step, options.concurrency);
     for (let i = 0; i < step.length; i += options.concurrency) {
       const batch = await Promise.all(
         step
@@ -75,7 +81,7 @@ export async function applyObjects(
           .map((m) =>
             dryRun && dependsOnPending(m, pending)
               ? { ref: m.ref, action: "created" as const }
-              : applyOne(cluster, m, dryRun),
+              : applyOne(cluster, m, live.get(m), dryRun, options.applied?.get(refKey(m.ref))),
           ),
       );
       for (const result of batch) {
@@ -103,6 +109,60 @@ export async function applyObjects(
   return results;
 }
 
+// The live state of a step's objects: absent (undefined), present, or an error reading it. One list per
+// kind and namespace instead of a read per object; a kind that cannot be listed is read object by object.
+async function readLive(
+  cluster: ClusterClient,
+  step: readonly Manifest[],
+  concurrency: number,
+): Promise<Map<Manifest, KubeObject | ObjectError | undefined>> {
+  const live = new Map<Manifest, KubeObject | ObjectError | undefined>();
+  const groups = new Map<string, Manifest[]>();
+  for (const m of step) {
+    const key = `${m.object.apiVersion}|${m.ref.kind}|${m.ref.namespace ?? ""}`;
+    groups.set(key, [...(groups.get(key) ?? []), m]);
+  }
+  const oneByOne: Manifest[] = [];
+  for (const members of groups.values()) {
+    const first = members[0]!;
+    // A single object is cheaper to read than its kind is to list.
+    if (members.length === 1) {
+      oneByOne.push(first);
+      continue;
+    }
+    try {
+      const list = await cluster.objects.list(
+        first.object.apiVersion,
+        first.ref.kind,
+        first.ref.namespace ?? undefined,
+      );
+      // List items carry no apiVersion and kind; a read object does, and comparisons expect them.
+      const header = { apiVersion: first.object.apiVersion, kind: first.ref.kind };
+      const byName = new Map(
+        list.items.map((item) => [
+          item.metadata?.name ?? "",
+          { ...item, ...header } as unknown as KubeObject,
+        ]),
+      );
+      for (const m of members) live.set(m, byName.get(m.ref.name));
+    } catch {
+      oneByOne.push(...members);
+    }
+  }
+  for (let i = 0; i < oneByOne.length; i += concurrency) {
+    await Promise.all(
+      oneByOne.slice(i, i + concurrency).map(async (m) => {
+        try {
+          live.set(m, (await cluster.objects.read(objectHeader(m))) as unknown as KubeObject);
+        } catch (err) {
+          live.set(m, isNotFound(err) ? undefined : new ObjectError(m.ref, "read", err));
+        }
+      }),
+    );
+  }
+  return live;
+}
+
 function crdKind(crd: Manifest): string {
   const spec = crd.object.spec as { group?: string; names?: { kind?: string } } | undefined;
   return `${spec?.group ?? ""}/${spec?.names?.kind ?? ""}`;
@@ -115,21 +175,26 @@ function dependsOnPending(m: Manifest, pending: ReadonlySet<string>): boolean {
   );
 }
 
-async function applyOne(cluster: ClusterClient, m: Manifest, dryRun: boolean): Promise<ApplyResult> {
-  let live: KubeObject | undefined;
-  try {
-    live = (await cluster.objects.read(objectHeader(m))) as unknown as KubeObject;
-  } catch (err) {
-    if (!isNotFound(err)) return { ref: m.ref, action: "failed", error: new ObjectError(m.ref, "read", err) };
-  }
+async function applyOne(
+  cluster: ClusterClient,
+  m: Manifest,
+  live: KubeObject | ObjectError | undefined,
+  dryRun: boolean,
+  lastHash: string | undefined,
+): Promise<ApplyResult> {
+  if (live instanceof ObjectError) return { ref: m.ref, action: "failed", error: live };
+  const hash = appliedHash(m.object);
+  // Applied exactly so before, and every value sent is still live: applying again would change nothing.
+  if (live && lastHash === hash && holds(live, m.object)) return { ref: m.ref, action: "unchanged", hash };
   try {
     // A new object needs no comparison, so a real apply creates it straight away.
     if (live || dryRun) {
       const planned = (await apply(cluster, m, true)) as KubeObject;
-      if (live && deepEqual(normalize(planned), normalize(live))) return { ref: m.ref, action: "unchanged" };
+      if (live && deepEqual(normalize(planned), normalize(live)))
+        return { ref: m.ref, action: "unchanged", hash };
     }
     if (!dryRun) await apply(cluster, m, false);
-    return { ref: m.ref, action: live ? "configured" : "created" };
+    return { ref: m.ref, action: live ? "configured" : "created", hash };
   } catch (err) {
     const recreate = m.object.metadata.annotations?.[RECREATE_ANNOTATION] === "true";
     if (live && isImmutableError(err) && recreate && dryRun) return { ref: m.ref, action: "configured" };
@@ -145,7 +210,7 @@ async function applyOne(cluster: ClusterClient, m: Manifest, dryRun: boolean): P
         );
         await waitGone(cluster, m);
         await apply(cluster, m, false);
-        return { ref: m.ref, action: "configured" };
+        return { ref: m.ref, action: "configured", hash };
       } catch (again) {
         return { ref: m.ref, action: "failed", error: new ObjectError(m.ref, "apply", again) };
       }

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { ApiException, CoordinationV1Api, type V1Lease, V1MicroTime } from "@kubernetes/client-node";
 import { CapstanError } from "../errors.js";
+import { apiClient } from "./api-client.js";
 import type { ClusterClient } from "./connect.js";
 
 /** Options for {@link withLease}. */
@@ -38,7 +39,7 @@ export async function withLease<T>(
   options: LeaseOptions,
   fn: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const api = cluster.config.makeApiClient(CoordinationV1Api);
+  const api = apiClient(cluster.config, CoordinationV1Api);
   const holder = options.holder ?? defaultHolder();
   const duration = options.durationSeconds ?? 30;
   let lease = await acquire(api, options, holder, duration);

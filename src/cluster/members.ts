@@ -2,6 +2,7 @@ import { ApisApi } from "@kubernetes/client-node";
 import { CapstanError } from "../errors.js";
 import type { LiveObject } from "../health/index.js";
 import type { ObjectRef } from "../manifests/index.js";
+import { apiClient } from "./api-client.js";
 import { APPLYSET, splitList, TOOLING } from "./applyset.js";
 import type { ClusterClient } from "./connect.js";
 
@@ -54,7 +55,7 @@ export async function listMembers(
 
 async function preferredVersion(cluster: ClusterClient, group: string): Promise<string | undefined> {
   if (group === "") return "v1";
-  const groups = await cluster.config.makeApiClient(ApisApi).getAPIVersions();
+  const groups = await apiClient(cluster.config, ApisApi).getAPIVersions();
   return groups.groups.find((g) => g.name === group)?.preferredVersion?.groupVersion;
 }
 

@@ -1,4 +1,5 @@
 import { type KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
+import { apiClient } from "./api-client.js";
 
 /** Where a kind is served: its resource (plural) name and whether it is namespaced. */
 export interface ResourceInfo {
@@ -16,7 +17,7 @@ export interface ResourceInfo {
 export class ObjectClient extends KubernetesObjectApi {
   /** A client for a kubeconfig, with its context's namespace as the default. */
   static forConfig(config: KubeConfig): ObjectClient {
-    const client = config.makeApiClient(ObjectClient);
+    const client = apiClient(config, ObjectClient);
     client.setDefaultNamespace(config);
     return client;
   }

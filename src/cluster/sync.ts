@@ -1,6 +1,7 @@
 import { PatchStrategy } from "@kubernetes/client-node";
 import { CapstanError } from "../errors.js";
 import { type Manifest, type ObjectRef, refKey } from "../manifests/index.js";
+import { APPLIED_KEY, formatRecord, parseRecord } from "./applied-record.js";
 import { type ApplyOptions, type ApplyResult, applyObjects, defaultApplyOptions } from "./apply.js";
 import {
   APPLYSET,
@@ -104,16 +105,26 @@ export async function syncEnvironment(
   const namespaces = namespacesOf(refs, parent.namespace);
   if (!dryRun) {
     await ensureNamespace(cluster, parent.namespace);
-    await writeParent(cluster, parent, id, {
-      [APPLYSET.groupKinds]: union(old.groupKinds, groupKinds).join(","),
-      [APPLYSET.namespaces]: union(old.namespaces, namespaces).join(","),
-      // Server-side apply drops the fields our manager stops sending: the last sync's record is repeated
-      // so that an interrupted sync leaves it in place.
-      ...old.record,
-    });
+    await writeParent(
+      cluster,
+      parent,
+      id,
+      {
+        [APPLYSET.groupKinds]: union(old.groupKinds, groupKinds).join(","),
+        [APPLYSET.namespaces]: union(old.namespaces, namespaces).join(","),
+        // Server-side apply drops the fields our manager stops sending: the last sync's record is repeated
+        // so that an interrupted sync leaves it in place.
+        ...old.record,
+      },
+      old.applied,
+    );
   }
   const creates = dryRun && !(await namespaceExists(cluster, parent.namespace)) ? [parent.namespace] : [];
-  const applied = await applyObjects(cluster, members, { ...options.apply, creates });
+  const applied = await applyObjects(cluster, members, {
+    ...options.apply,
+    creates,
+    applied: parseRecord(old.applied),
+  });
   const pruned: SyncResult["pruned"] = [];
   const problems: string[] = [];
   const failed = applied.filter((r) => r.action === "failed").length;
@@ -131,16 +142,22 @@ export async function syncEnvironment(
   const succeeded = failed === 0 && problems.length === 0 && pruned.every((p) => !p.error);
   if (!dryRun) {
     try {
-      await writeParent(cluster, parent, id, {
-        // After a failure the union stays recorded, so the next sync still prunes what this one created.
-        [APPLYSET.groupKinds]: (succeeded ? groupKinds : union(old.groupKinds, groupKinds)).join(","),
-        [APPLYSET.namespaces]: (succeeded ? namespaces : union(old.namespaces, namespaces)).join(","),
-        [SYNC_RECORD.revision]: succeeded ? options.revision : (old.revision ?? ""),
-        [SYNC_RECORD.syncedAt]: new Date().toISOString(),
-        [SYNC_RECORD.result]: succeeded
-          ? `succeeded at ${options.revision}`
-          : `failed at ${options.revision}`,
-      });
+      await writeParent(
+        cluster,
+        parent,
+        id,
+        {
+          // After a failure the union stays recorded, so the next sync still prunes what this one created.
+          [APPLYSET.groupKinds]: (succeeded ? groupKinds : union(old.groupKinds, groupKinds)).join(","),
+          [APPLYSET.namespaces]: (succeeded ? namespaces : union(old.namespaces, namespaces)).join(","),
+          [SYNC_RECORD.revision]: succeeded ? options.revision : (old.revision ?? ""),
+          [SYNC_RECORD.syncedAt]: new Date().toISOString(),
+          [SYNC_RECORD.result]: succeeded
+            ? `succeeded at ${options.revision}`
+            : `failed at ${options.revision}`,
+        },
+        formatRecord(new Map(applied.filter((r) => r.hash).map((r) => [refKey(r.ref), r.hash!]))),
+      );
     } catch (err) {
       problems.push(
         `the sync's record could not be written to ConfigMap/${parent.namespace}/${parent.name}: ${(err as Error).message}`,
@@ -198,12 +215,17 @@ interface ParentState {
   revision?: string;
   /** The last sync's record annotations, as they are. */
   record: Record<string, string>;
+  /** The record of what was applied, as the parent's data holds it. */
+  applied?: string;
 }
 
 type Parent = { name: string; namespace: string; kind: string; group: string };
 
 async function readParent(cluster: ClusterClient, parent: Parent, id: string): Promise<ParentState> {
-  let live: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } };
+  let live: {
+    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+    data?: Record<string, string>;
+  };
   try {
     live = await cluster.objects.read({
       apiVersion: "v1",
@@ -235,6 +257,7 @@ async function readParent(cluster: ClusterClient, parent: Parent, id: string): P
         .filter((key) => annotations[key] !== undefined)
         .map((key) => [key, annotations[key]!]),
     ),
+    applied: live.data?.[APPLIED_KEY],
   };
 }
 
@@ -243,6 +266,7 @@ async function writeParent(
   parent: Parent,
   id: string,
   annotations: Record<string, string>,
+  applied: string | undefined,
 ): Promise<void> {
   await cluster.objects.patch(
     {
@@ -254,6 +278,7 @@ async function writeParent(
         labels: { [APPLYSET.id]: id },
         annotations: { [APPLYSET.tooling]: TOOLING, ...annotations },
       },
+      ...(applied !== undefined ? { data: { [APPLIED_KEY]: applied } } : {}),
     } as never,
     undefined,
     undefined,

@@ -95,6 +95,45 @@ describe("syncing an environment with an ApplySet against the real apiserver", (
     expect(await names()).toEqual(["a", "capstan-web", "keep", "unowned"]);
   });
 
+  it("re-syncs unchanged objects without a request each, yet still heals drift and drops removed fields", async () => {
+    const ns2 = `${ns}-fast`;
+    const env = (yaml: string, revision: string) =>
+      syncEnvironment(client, buildObjectSet(parseDocuments(yaml, "fast.yaml").documents, ns2), {
+        ...defaultSyncOptions(),
+        environment: "fast",
+        namespace: ns2,
+        revision,
+      });
+    const labelled = cm("f", "  labels: {tier: web}\n");
+    await env([labelled, cm("g")].join("---\n"), "r1");
+    const rv = async (name: string) =>
+      (await testCluster().core.readNamespacedConfigMap({ namespace: ns2, name })).metadata!.resourceVersion;
+    const before = [await rv("f"), await rv("g")];
+    const noop = await env([labelled, cm("g")].join("---\n"), "r2");
+    expect(noop.applied.map((r) => r.action)).toEqual(["unchanged", "unchanged"]);
+    expect([await rv("f"), await rv("g")]).toEqual(before);
+
+    // Someone edits a field Capstan owns: the next sync puts it back.
+    await testCluster().core.patchNamespacedConfigMap({
+      namespace: ns2,
+      name: "g",
+      body: [{ op: "replace", path: "/data/a", value: "drift" }],
+    });
+    const healed = await env([labelled, cm("g")].join("---\n"), "r3");
+    expect(healed.applied.map((r) => `${r.ref.name} ${r.action}`)).toEqual(["f unchanged", "g configured"]);
+    expect((await testCluster().core.readNamespacedConfigMap({ namespace: ns2, name: "g" })).data?.a).toBe(
+      "1",
+    );
+
+    // A label removed from the manifest is removed live, though every remaining value still holds.
+    const removed = await env([cm("f"), cm("g")].join("---\n"), "r4");
+    expect(removed.applied.map((r) => `${r.ref.name} ${r.action}`)).toEqual(["f configured", "g unchanged"]);
+    expect(
+      (await testCluster().core.readNamespacedConfigMap({ namespace: ns2, name: "f" })).metadata?.labels
+        ?.tier,
+    ).toBeUndefined();
+  });
+
   it("refuses a parent that another tool owns", async () => {
     await apply(testCluster(), {
       apiVersion: "v1",
