@@ -3,6 +3,7 @@ import type { AppIdentity } from "./github/sticky-comment.js";
 import { type AppDeps, createDeps } from "./handlers/deps.js";
 import { onIssueComment } from "./handlers/issue-comment.js";
 import { onPullRequest } from "./handlers/pull-request.js";
+import { onPush } from "./handlers/push.js";
 import { onRerequested } from "./handlers/rerun.js";
 
 /** The Capstan app with the given dependencies (tests pass their own queue and pacing). */
@@ -23,6 +24,7 @@ export function createApp(deps?: AppDeps): ApplicationFunction {
     );
     app.on("issue_comment.created", onIssueComment(shared));
     app.on(["check_run.rerequested", "check_suite.rerequested"], onRerequested(shared));
+    app.on("push", onPush(shared));
   };
 }
 

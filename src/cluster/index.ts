@@ -29,5 +29,6 @@ export {
   type SyncOptions,
   type SyncResult,
   syncEnvironment,
+  syncedRevision,
 } from "./sync.js";
 export { type HealthWait, type WaitOptions, waitForHealth } from "./wait.js";

@@ -53,6 +53,24 @@ export function environmentApplySetId(environment: string, namespace: string): s
   return applySetId({ name: parentName(environment), namespace, kind: "ConfigMap", group: "" });
 }
 
+/**
+ * The revision an environment's last successful sync recorded on its parent, or `undefined` when it was
+ * never synced (or the parent is not Capstan's).
+ */
+export async function syncedRevision(
+  cluster: ClusterClient,
+  environment: string,
+  namespace: string,
+): Promise<string | undefined> {
+  const parent = { name: parentName(environment), namespace, kind: "ConfigMap", group: "" };
+  try {
+    return (await readParent(cluster, parent, applySetId(parent))).revision || undefined;
+  } catch (err) {
+    if (err instanceof CapstanError) return undefined;
+    throw err;
+  }
+}
+
 /** What one sync did. */
 export interface SyncResult {
   applied: ApplyResult[];

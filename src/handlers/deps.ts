@@ -1,6 +1,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Context } from "probot";
+import { type ClusterClient, connect } from "../cluster/index.js";
 import type { ServerConfig } from "../config/index.js";
 import type { PullRequestPreviewInput } from "../flows/pull-request.js";
 import { defaultPacerOptions, Pacer, type PacerOptions } from "../github/pacer.js";
@@ -20,6 +21,10 @@ export interface AppDeps {
   firstDelivery(id: string): boolean;
   cacheDir: string;
   render: RenderOptions;
+  /** A client of a cluster the server config names, kept for the process so connections are reused. */
+  clusterFor(name: string): ClusterClient;
+  /** Override every environment's health timeout (tests). */
+  healthTimeoutMs?: number;
 }
 
 // Enough to cover GitHub's manual redeliveries of recent webhooks, bounded for a long-running process.
@@ -28,13 +33,20 @@ const REMEMBERED_DELIVERIES = 10_000;
 /** Dependencies for a running app. */
 export function createDeps(
   log: Log,
-  overrides: { pacer?: Partial<PacerOptions>; cacheDir?: string; server?: ServerConfig } = {},
+  overrides: {
+    pacer?: Partial<PacerOptions>;
+    cacheDir?: string;
+    server?: ServerConfig;
+    healthTimeoutMs?: number;
+  } = {},
 ): AppDeps {
   const pacers = new Map<number, Pacer>();
+  const clusters = new Map<string, ClusterClient>();
   const deliveries = new Set<string>();
   return {
     queue: new WorkQueue(log),
     server: overrides.server,
+    healthTimeoutMs: overrides.healthTimeoutMs,
     pacerFor(installation) {
       let pacer = pacers.get(installation);
       if (!pacer) {
@@ -51,6 +63,15 @@ export function createDeps(
     },
     cacheDir: overrides.cacheDir ?? join(tmpdir(), "capstan-trees"),
     render: defaultRenderOptions(),
+    clusterFor(name) {
+      if (!overrides.server) throw new Error("no server config: Capstan has no clusters");
+      let client = clusters.get(name);
+      if (!client) {
+        client = connect(overrides.server, name);
+        clusters.set(name, client);
+      }
+      return client;
+    },
   };
 }
 

@@ -51,7 +51,7 @@ describe("capstan health", () => {
   it.each([
     [["health", "-f", fixture("job-complete")], 0, "Job cap/once: Healthy"],
     [["health", "-f", fixture("pod-crashloop")], 1, "Degraded"],
-    [["health"], 2, "-f FILE is required"],
+    [["health"], 2, "give either -f FILE (- for stdin) or --env NAME"],
     [["health", "-f", "/nonexistent.yaml"], 2, "cannot read /nonexistent.yaml (ENOENT)"],
   ])("%j exits %d", async (args, code, text) => {
     const r = await cli(...args);

@@ -1,0 +1,316 @@
+import { type ClusterClient, syncedRevision } from "../cluster/index.js";
+import { allowedClusters, type Config, type Environment, type ServerConfig } from "../config/index.js";
+import { deepEqual } from "../diff/index.js";
+import { errorMessage } from "../errors.js";
+import { createDeployment, setDeploymentStatus } from "../github/deployments.js";
+import type { Pacer } from "../github/pacer.js";
+import {
+  autoMerge,
+  branchHead,
+  findRevert,
+  openRevert,
+  pullRequestOf,
+  REVERT_LABEL,
+  RevertConflictError,
+  revertMarker,
+} from "../github/revert.js";
+import { fetchTree } from "../github/tarball.js";
+import type { GitHub, Repo } from "../github/types.js";
+import { unhealthyLines } from "../health/index.js";
+import { type Manifest, refKey } from "../manifests/index.js";
+import { type RenderOptions, renderEnvironment } from "../render/index.js";
+import {
+  type DeployOutcome,
+  deployComment,
+  deploySucceeded,
+  healthFailed,
+  revertBody,
+  statusDescription,
+} from "../report/deploy.js";
+import { deployEnvironment } from "./deploy.js";
+import { readTreeConfig } from "./tree-config.js";
+
+const ZERO_SHA = /^0+$/;
+
+/** A push to a branch, and what deploying it needs. */
+export interface PushDeployInput {
+  octokit: GitHub;
+  pacer: Pacer;
+  log: { info(o: object, msg?: string): void; error(o: object, msg?: string): void };
+  repo: Repo;
+  cacheDir: string;
+  render: RenderOptions;
+  server?: ServerConfig;
+  /** A (cached) client of a cluster the server config names. */
+  connect(name: string): ClusterClient;
+  branch: string;
+  defaultBranch: string;
+  before: string;
+  after: string;
+  /** The pushed commit's message (the push's head_commit). */
+  message: string;
+  /** Override every environment's health timeout (tests). */
+  healthTimeoutMs?: number;
+}
+
+/** What a push deployed, and what became of a revert. */
+export interface PushDeployResult {
+  outcomes: DeployOutcome[];
+  /** What was said about reverting, if anything. */
+  notes: string[];
+}
+
+/**
+ * Deploys a push to a deploy branch.
+ *
+ * 1. Read the config at the pushed commit. The environments deployed are those whose branch this is,
+ *    with autoSync and a cluster, whose config or rendered objects changed since the revision the
+ *    cluster last synced (or, never synced, since the push's `before`); the rest are left alone.
+ * 2. For each: a GitHub Deployment (queued → in_progress → success or failure), then sync and wait for
+ *    health. A cluster the server does not allow, or a render error, fails the Deployment and applies
+ *    nothing.
+ * 3. Comment on the PR the commit came from.
+ * 4. When health failed, open one revert PR for the commit, unless the environment disabled reverts, the
+ *    commit is itself a revert, the branch has moved on, or a revert of it exists already.
+ */
+export async function deployPush(input: PushDeployInput): Promise<PushDeployResult> {
+  const repository = `${input.repo.owner}/${input.repo.repo}`;
+  if (!input.server) {
+    input.log.info({ repository }, "push not deployed: the server config names no clusters");
+    return { outcomes: [], notes: [] };
+  }
+  const root = await fetchTree(input.octokit, input.repo, input.after, input.cacheDir);
+  let config: Config | undefined;
+  let configError: string | undefined;
+  try {
+    config = await readTreeConfig(root);
+  } catch (err) {
+    configError = errorMessage(err);
+  }
+  const baseline = await baselineConfig(input);
+  const environments = deployable(config ?? baseline?.config, input);
+  if (environments.length === 0) return { outcomes: [], notes: [] };
+  const allowed = allowedClusters(input.server, repository);
+  const outcomes: DeployOutcome[] = [];
+  for (const env of environments) {
+    const outcome = configError
+      ? await record(input, env, async () => ({ environment: env.name, error: configError! }))
+      : await deployOne(input, env, root, baseline, allowed);
+    if (outcome) outcomes.push(outcome);
+  }
+  if (outcomes.length === 0) return { outcomes, notes: [] };
+  const pr = await pullRequestOf(input.octokit, input.repo, input.after);
+  const notes = await maybeRevert(input, config, outcomes, pr);
+  if (pr) {
+    await input.pacer.write(() =>
+      input.octokit.rest.issues.createComment({
+        ...input.repo,
+        issue_number: pr.number,
+        body: deployComment(input.after, outcomes, notes),
+      }),
+    );
+  }
+  input.log.info(
+    { repository, sha: input.after, outcomes: outcomes.map(statusDescription), notes },
+    "deployed",
+  );
+  return { outcomes, notes };
+}
+
+interface Baseline {
+  sha: string;
+  root?: string;
+  config?: Config;
+}
+
+// The config at the push's `before`, when there is one; a new branch has none.
+async function baselineConfig(input: PushDeployInput): Promise<Baseline | undefined> {
+  if (ZERO_SHA.test(input.before)) return undefined;
+  try {
+    const root = await fetchTree(input.octokit, input.repo, input.before, input.cacheDir);
+    return { sha: input.before, root, config: await readTreeConfig(root) };
+  } catch {
+    return { sha: input.before };
+  }
+}
+
+function deployable(config: Config | undefined, input: PushDeployInput): Environment[] {
+  return (config?.environments ?? []).filter(
+    (env) =>
+      env.autoSync && env.cluster !== undefined && (env.branch ?? input.defaultBranch) === input.branch,
+  );
+}
+
+// Deploys one environment if it changed; `undefined` when there is nothing to do.
+async function deployOne(
+  input: PushDeployInput,
+  env: Environment,
+  root: string,
+  pushBaseline: Baseline | undefined,
+  allowed: Set<string>,
+): Promise<DeployOutcome | undefined> {
+  if (!allowed.has(env.cluster!)) {
+    if (!(await changedSince(input, env, undefined, pushBaseline))) return undefined;
+    return record(input, env, async () => ({
+      environment: env.name,
+      error: `cluster "${env.cluster}" is not allowed for ${input.repo.owner}/${input.repo.repo} by the server config`,
+    }));
+  }
+  let rendered: Manifest[];
+  try {
+    rendered = (await renderEnvironment(root, env, input.render)).manifests;
+  } catch (err) {
+    return record(input, env, async () => ({ environment: env.name, error: errorMessage(err) }));
+  }
+  const cluster = input.connect(env.cluster!);
+  // What the cluster last synced is the baseline: a superseded or lost push is then still deployed.
+  const synced = await syncedRevision(cluster, env.name, env.namespace).catch(() => undefined);
+  if (synced === input.after) return undefined;
+  let baseline = pushBaseline;
+  if (synced && /^[0-9a-f]{40}$/.test(synced) && synced !== pushBaseline?.sha) {
+    baseline = await treeAt(input, synced);
+  }
+  if (!(await changedSince(input, env, rendered, baseline))) return undefined;
+  return record(input, env, async () => {
+    const started = Date.now();
+    const result = await deployEnvironment({
+      cluster,
+      environment: env,
+      manifests: rendered,
+      revision: input.after,
+      wait: true,
+      timeoutMs: input.healthTimeoutMs,
+    });
+    const count = (action: string) => result.sync.applied.filter((r) => r.action === action).length;
+    return {
+      environment: env.name,
+      created: count("created"),
+      configured: count("configured"),
+      unchanged: count("unchanged"),
+      pruned: result.sync.pruned.filter((p) => !p.error).length,
+      failures: [
+        ...result.sync.applied.flatMap((r) => (r.error ? [r.error.message] : [])),
+        ...result.sync.pruned.flatMap((p) => (p.error ? [p.error.message] : [])),
+        ...result.sync.problems,
+      ],
+      health: result.health && {
+        status: result.health.status,
+        timedOut: result.health.timedOut,
+        unhealthy: unhealthyLines(result.health),
+      },
+      durationMs: Date.now() - started,
+    };
+  });
+}
+
+async function treeAt(input: PushDeployInput, sha: string): Promise<Baseline> {
+  try {
+    const root = await fetchTree(input.octokit, input.repo, sha, input.cacheDir);
+    return { sha, root, config: await readTreeConfig(root) };
+  } catch {
+    return { sha };
+  }
+}
+
+// Whether an environment's config or objects differ from the baseline's; anything unknown counts as a change.
+async function changedSince(
+  input: PushDeployInput,
+  env: Environment,
+  rendered: Manifest[] | undefined,
+  baseline: Baseline | undefined,
+): Promise<boolean> {
+  const before = baseline?.config?.environments.find((e) => e.name === env.name);
+  if (!baseline?.root || !before || !deepEqual(before, env)) return true;
+  if (!rendered) return true;
+  try {
+    const old = (await renderEnvironment(baseline.root, before, input.render)).manifests;
+    if (old.length !== rendered.length) return true;
+    const byKey = new Map(old.map((m) => [refKey(m.ref), m.object]));
+    return rendered.some((m) => !deepEqual(byKey.get(refKey(m.ref)), m.object));
+  } catch {
+    return true;
+  }
+}
+
+// Runs one environment's deploy inside a GitHub Deployment: queued, in progress, then its verdict.
+async function record(
+  input: PushDeployInput,
+  env: Environment,
+  run: () => Promise<DeployOutcome>,
+): Promise<DeployOutcome> {
+  const { octokit, pacer, repo } = input;
+  const id = await createDeployment(octokit, pacer, repo, {
+    sha: input.after,
+    environment: env.name,
+    description: `Capstan deploys ${input.after.slice(0, 7)} to ${env.name}`,
+  });
+  await setDeploymentStatus(octokit, pacer, repo, id, "queued", "Waiting to sync");
+  await setDeploymentStatus(octokit, pacer, repo, id, "in_progress", `Syncing to cluster ${env.cluster}`);
+  let outcome: DeployOutcome;
+  try {
+    outcome = await run();
+  } catch (err) {
+    outcome = { environment: env.name, error: errorMessage(err) };
+  }
+  outcome.deploymentUrl = `https://github.com/${repo.owner}/${repo.repo}/deployments`;
+  await setDeploymentStatus(
+    octokit,
+    pacer,
+    repo,
+    id,
+    deploySucceeded(outcome) ? "success" : "failure",
+    statusDescription(outcome),
+  );
+  return outcome;
+}
+
+async function maybeRevert(
+  input: PushDeployInput,
+  config: Config | undefined,
+  outcomes: DeployOutcome[],
+  pr: Awaited<ReturnType<typeof pullRequestOf>>,
+): Promise<string[]> {
+  const failed = outcomes.filter(healthFailed);
+  if (failed.length === 0) return [];
+  const enabled = failed.filter(
+    (o) => config?.environments.find((e) => e.name === o.environment)?.revert.enabled ?? true,
+  );
+  const short = input.after.slice(0, 7);
+  if (enabled.length === 0) return [`Not reverting ${short}: reverts are disabled for these environments.`];
+  if (pr?.labels.includes(REVERT_LABEL) || /^Capstan-Revert-Of: /m.test(input.message)) {
+    return [`Not reverting ${short}: it is itself a Capstan revert. The environment needs a person.`];
+  }
+  const head = await branchHead(input.octokit, input.repo, input.branch);
+  if (head !== input.after) {
+    return [
+      `Not reverting ${short}: ${input.branch} has moved on to ${head.slice(0, 7)}, which will deploy next.`,
+    ];
+  }
+  const existing = await findRevert(input.octokit, input.repo, input.after);
+  if (existing) return [`A revert of ${short} exists already: #${existing.number}.`];
+  const title = pr ? `Revert "${pr.title}"` : `Revert ${short}`;
+  const body = revertBody({ sha: input.after, marker: revertMarker(input.after), pr, outcomes: enabled });
+  try {
+    const revert = await openRevert(input.octokit, input.pacer, input.repo, {
+      sha: input.after,
+      branch: input.branch,
+      pr,
+      title,
+      body,
+    });
+    const notes = [`Health failed, so Capstan opened a revert: #${revert.number} (${revert.url}).`];
+    const wantsMerge = enabled.some(
+      (o) => config?.environments.find((e) => e.name === o.environment)?.revert.autoMerge,
+    );
+    if (wantsMerge) {
+      const how = await autoMerge(input.octokit, input.pacer, input.repo, revert);
+      notes.push(how === "merged" ? "The revert was merged." : "Auto-merge is on for the revert.");
+    }
+    return notes;
+  } catch (err) {
+    if (err instanceof RevertConflictError)
+      return [`Could not revert ${short}: ${err.message}. The environment needs a person.`];
+    input.log.error({ err }, "revert failed");
+    return [`Could not open a revert of ${short}: ${errorMessage(err)}`];
+  }
+}
