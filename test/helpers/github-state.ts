@@ -39,6 +39,24 @@ export class GitHubState {
   /** Head SHA the PR reports when the app checks whether it was superseded. */
   prHeads = new Map<number, { head: string; base: string; fork?: boolean }>();
   permissions = new Map<string, string>();
+  /** Deployments created, each with its statuses in order. */
+  deployments: Array<{
+    id: number;
+    ref: string;
+    environment: string;
+    statuses: Array<{ state: string; description: string }>;
+  }> = [];
+  /** Merged PRs by merge commit SHA, as `GET /commits/{sha}/pulls` answers for a pushed commit. */
+  mergedPulls = new Map<
+    string,
+    { number: number; title: string; author: string; nodeId: string; labels: string[] }
+  >();
+  /** Branch heads, as `GET /branches/{branch}` answers. */
+  branches = new Map<string, string>();
+  /** GraphQL mutations the app sent: the mutation's name and its input. */
+  graphql: Array<{ mutation: string; input: Record<string, unknown> }> = [];
+  /** PRs the app opened (revert PRs), with their labels. */
+  openedPulls: Array<{ number: number; title: string; body: string; labels: string[]; nodeId: string }> = [];
   /** Failures to inject: the next N requests matching a method and path prefix get this status. */
   failures: Array<{
     method: string;
@@ -147,6 +165,24 @@ export class GitHubState {
     });
     scope.get(new RegExp(`^${base}/commits/[0-9a-f]{40}/pulls`)).reply((uri) => {
       const sha = uri.split("/")[5]!;
+      const merged = this.mergedPulls.get(sha);
+      if (merged) {
+        return [
+          200,
+          [
+            {
+              number: merged.number,
+              node_id: merged.nodeId,
+              title: merged.title,
+              state: "closed",
+              user: { login: merged.author },
+              html_url: `https://github.com/${OWNER}/${REPO}/pull/${merged.number}`,
+              labels: merged.labels.map((name) => ({ name })),
+              merge_commit_sha: sha,
+            },
+          ],
+        ];
+      }
       const prs = [...this.prHeads].filter(([, pr]) => pr.head === sha);
       return [
         200,
@@ -155,8 +191,80 @@ export class GitHubState {
           state: "open",
           head: { sha: pr.head },
           base: { sha: pr.base },
+          labels: [],
         })),
       ];
+    });
+    scope.post(`${base}/deployments`).reply((_uri, body) => {
+      const b = body as { ref: string; environment: string };
+      const deployment = { id: this.nextId++, ref: b.ref, environment: b.environment, statuses: [] };
+      this.deployments.push(deployment);
+      return [201, { id: deployment.id, ref: b.ref, environment: b.environment, sha: b.ref }];
+    });
+    scope.post(new RegExp(`^${base}/deployments/\\d+/statuses$`)).reply((uri, body) => {
+      const deployment = this.deployments.find((d) => uri.endsWith(`/deployments/${d.id}/statuses`));
+      if (!deployment) return [404, { message: "Not Found" }];
+      const b = body as { state: string; description: string };
+      if (b.description.length > 140)
+        return [422, { message: "description is too long (maximum is 140 characters)" }];
+      deployment.statuses.push({ state: b.state, description: b.description });
+      return [201, { id: this.nextId++, state: b.state }];
+    });
+    scope.get(new RegExp(`^${base}/branches/[^/]+$`)).reply((uri) => {
+      const sha = this.branches.get(decodeURIComponent(uri.split("/").at(-1)!));
+      return sha
+        ? [200, { name: uri.split("/").at(-1), commit: { sha } }]
+        : [404, { message: "Branch not found" }];
+    });
+    scope.get(new RegExp(`^${base}/issues\\?`)).reply(() => [
+      200,
+      this.openedPulls
+        .filter((p) => p.labels.includes("capstan:revert"))
+        .map((p) => ({
+          number: p.number,
+          body: p.body,
+          html_url: `https://github.com/${OWNER}/${REPO}/pull/${p.number}`,
+          pull_request: {},
+        })),
+    ]);
+    scope.post(new RegExp(`^${base}/issues/\\d+/labels$`)).reply((uri, body) => {
+      const pr = this.openedPulls.find((p) => uri.endsWith(`/issues/${p.number}/labels`));
+      if (!pr) return [404, { message: "Not Found" }];
+      pr.labels.push(...(body as { labels: string[] }).labels);
+      return [200, pr.labels.map((name) => ({ name }))];
+    });
+    scope.post("/graphql").reply((_uri, body) => {
+      const b = body as { query: string; variables: { input: Record<string, unknown> } };
+      const mutation = /mutation[^{]*\{\s*(\w+)/.exec(b.query)?.[1] ?? "unknown";
+      this.graphql.push({ mutation, input: b.variables.input });
+      if (mutation === "revertPullRequest") {
+        const number = this.nextId++;
+        const nodeId = `PR_revert_${number}`;
+        this.openedPulls.push({
+          number,
+          title: String(b.variables.input.title),
+          body: String(b.variables.input.body),
+          labels: [],
+          nodeId,
+        });
+        return [
+          200,
+          {
+            data: {
+              revertPullRequest: {
+                revertPullRequest: {
+                  id: nodeId,
+                  number,
+                  url: `https://github.com/${OWNER}/${REPO}/pull/${number}`,
+                },
+              },
+            },
+          },
+        ];
+      }
+      if (mutation === "enablePullRequestAutoMerge")
+        return [200, { data: { enablePullRequestAutoMerge: { pullRequest: { number: 1 } } } }];
+      return [200, { errors: [{ message: `the mock does not know ${mutation}` }] }];
     });
     scope.get(new RegExp(`^${base}/collaborators/[^/]+/permission$`)).reply((uri) => {
       const user = uri.split("/").at(-2)!;

@@ -1,0 +1,265 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import nock from "nock";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { parseServerConfig } from "../../src/config/index.js";
+import { type AppDeps, createDeps } from "../../src/handlers/deps.js";
+import { createApp } from "../../src/index.js";
+import { tempDir } from "../helpers/fixtures.js";
+import { type SentRequest, testProbot } from "../helpers/github.js";
+import { GitHubState } from "../helpers/github-state.js";
+import { examplePayload } from "../helpers/webhooks.js";
+import { testCluster } from "./helpers.js";
+
+const ZERO = "0".repeat(40);
+const sha = (c: string) => c.repeat(40);
+const silent = {
+  info: () => {},
+  error: (o: object) => console.error("JOB ERROR", (o as { err?: Error }).err),
+};
+
+// Merging deploys; a deploy whose health fails is reverted by a PR. GitHub mocked with nock, the cluster real.
+describe("deploy on merge, and the automatic revert", () => {
+  let work: ReturnType<typeof tempDir>;
+  let github: GitHubState;
+  let deps: AppDeps;
+  let probot: ReturnType<typeof testProbot>["probot"];
+  let sent: SentRequest[];
+  let invalid: string[];
+  let ns: string;
+
+  beforeAll(() => {
+    nock.disableNetConnect();
+    nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+  });
+  afterAll(() => nock.enableNetConnect());
+  beforeEach(() => {
+    work = tempDir("capstan-deploy-");
+    ns = `merge-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+    github = new GitHubState();
+    github.branches.set("main", ZERO);
+  });
+  afterEach(() => {
+    nock.cleanAll();
+    work.remove();
+    expect(invalid).toEqual([]);
+  });
+
+  function app(repositories = "Codertocat/Hello-World:\n    clusters: [test]") {
+    const server = parseServerConfig(
+      `clusters:\n  test:\n    kubeconfig: ${inject("kubeconfig")}\nrepositories:\n  ${repositories}\n`,
+      "server.yml",
+    );
+    deps = createDeps(silent, {
+      pacer: { spacingMs: 0, sleep: async () => {} },
+      cacheDir: join(work.dir, "cache"),
+      server,
+      healthTimeoutMs: 60_000,
+    });
+    ({ probot, sent, invalid } = testProbot(createApp(deps)));
+  }
+
+  // A commit of the app's repository: one environment deploying `objects` to the test cluster.
+  function commit(id: string, objects: string, extraConfig = "") {
+    const dir = join(work.dir, id, "repo");
+    mkdirSync(join(dir, ".github"), { recursive: true });
+    mkdirSync(join(dir, "deploy"));
+    writeFileSync(
+      join(dir, ".github/capstan.yml"),
+      `environments:\n  - name: production\n    path: deploy\n    namespace: ${ns}\n    cluster: test\n${extraConfig}`,
+    );
+    writeFileSync(join(dir, "deploy/app.yaml"), objects);
+    github.serveTree(sha(id), dir);
+  }
+  const api = (replicas: number, fail = "") =>
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: ${replicas}\n  progressDeadlineSeconds: 5\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api${fail ? `, capstan.test/fail: ${fail}` : ""}}\n    spec:\n      containers:\n        - name: main\n          image: registry.invalid/api:1\n`;
+  const settings = (value: string) =>
+    `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  value: "${value}"\n`;
+
+  async function push(before: string, after: string, id = `push-${after.slice(0, 3)}`, message = "Merge") {
+    github.branches.set("main", after);
+    const payload = examplePayload("push", undefined, {
+      ref: "refs/heads/main",
+      before,
+      after,
+      deleted: false,
+      head_commit: { id: after, message },
+      repository: { default_branch: "main" },
+    });
+    await probot.receive({ name: "push", id, payload } as never);
+    await deps.queue.idle();
+  }
+  const states = () =>
+    github.deployments.map(
+      (d) => `${d.environment}@${d.ref.slice(0, 1)}: ${d.statuses.map((s) => s.state).join(">")}`,
+    );
+  const replicasLive = async () =>
+    (await testCluster().apps.readNamespacedDeployment({ namespace: ns, name: "api" })).spec?.replicas;
+
+  it("deploys a healthy merge, reverts a crashlooping one, and the revert's merge heals the cluster", async () => {
+    app();
+    commit("a", api(2) + settings("1"));
+    await push(ZERO, sha("a"));
+    expect(states()).toEqual(["production@a: queued>in_progress>success"]);
+    expect(await replicasLive()).toBe(2);
+
+    // A healthy change, merged from PR #10.
+    commit("b", api(3) + settings("2"));
+    github.mergedPulls.set(sha("b"), {
+      number: 10,
+      title: "Scale api",
+      author: "octocat",
+      nodeId: "PR_b",
+      labels: [],
+    });
+    await push(sha("a"), sha("b"));
+    expect(states().at(-1)).toBe("production@b: queued>in_progress>success");
+    expect(github.deployments.at(-1)!.statuses.at(-1)!.description).toMatch(
+      /^Healthy: 2 applied, 0 unchanged, 0 pruned in \d+ s$/,
+    );
+    expect(await replicasLive()).toBe(3);
+    const deployed = github.comments.at(-1)!.body;
+    expect(deployed).toContain(`### ✅ Capstan deployed \`bbbbbbb\``);
+    expect(deployed).toMatch(/\| \[`production`\]\(.+\) \| deployed \| 2 \| 0 \| 0 \| Healthy \| \d+ s \|/);
+
+    // PR #11 makes the pods crashloop: Degraded, a failed Deployment, and one revert of #11.
+    commit("c", api(3, "crashloop") + settings("2"));
+    github.mergedPulls.set(sha("c"), {
+      number: 11,
+      title: "Break api",
+      author: "mona",
+      nodeId: "PR_c",
+      labels: [],
+    });
+    await push(sha("b"), sha("c"));
+    expect(states().at(-1)).toBe("production@c: queued>in_progress>failure");
+    expect(github.deployments.at(-1)!.statuses.at(-1)!.description).toMatch(
+      new RegExp(`^Degraded: Deployment/${ns}/api: Degraded \\(.*progress deadline`),
+    );
+    expect(github.graphql.map((g) => [g.mutation, g.input.pullRequestId])).toEqual([
+      ["revertPullRequest", "PR_c"],
+    ]);
+    const revert = github.openedPulls[0]!;
+    expect(revert.title).toBe('Revert "Break api"');
+    expect(revert.labels).toEqual(["capstan:revert"]);
+    expect(revert.body).toContain("@mona");
+    expect(revert.body).toMatch(new RegExp(`- \`Deployment/${ns}/api: Degraded \\(.*\\)\``));
+    expect(revert.body).toContain(
+      "[failing deployment](https://github.com/Codertocat/Hello-World/deployments)",
+    );
+    expect(revert.body).toContain(`<!-- capstan:revert-of ${sha("c")} -->`);
+    const failed = github.comments.at(-1)!.body;
+    expect(failed).toContain("### ❌ Capstan deployed `ccccccc`");
+    expect(failed).toContain(
+      `Health failed, so Capstan opened a revert: #${revert.number} (https://github.com/Codertocat/Hello-World/pull/${revert.number}).`,
+    );
+
+    // The same delivery again deploys nothing and reverts nothing.
+    const deploymentsBefore = github.deployments.length;
+    await push(sha("b"), sha("c"));
+    expect(github.deployments).toHaveLength(deploymentsBefore);
+    expect(github.graphql).toHaveLength(1);
+
+    // The revert merges (its tree is b's): deployed again, Healthy, and no revert of the revert.
+    commit("d", api(3) + settings("2"));
+    github.mergedPulls.set(sha("d"), {
+      number: revert.number,
+      title: revert.title,
+      author: "capstan[bot]",
+      nodeId: revert.nodeId,
+      labels: ["capstan:revert"],
+    });
+    await push(sha("c"), sha("d"));
+    expect(states().at(-1)).toBe("production@d: queued>in_progress>success");
+    expect(github.graphql).toHaveLength(1);
+    const live = await testCluster().apps.readNamespacedDeployment({ namespace: ns, name: "api" });
+    expect(live.spec?.template.metadata?.labels?.["capstan.test/fail"]).toBeUndefined();
+    expect(live.status?.availableReplicas).toBe(3);
+
+    // A push that changes nothing this environment renders makes no Deployment at all.
+    commit("e", api(3) + settings("2"));
+    await push(sha("d"), sha("e"));
+    expect(github.deployments).toHaveLength(deploymentsBefore + 1);
+    for (const d of github.deployments)
+      for (const s of d.statuses) expect(s.description.length).toBeLessThanOrEqual(140);
+    expect(
+      sent.filter((r) => r.method === "POST" && r.path.endsWith("/deployments")).map((r) => r.body),
+    ).toContainEqual(
+      expect.objectContaining({ auto_merge: false, required_contexts: [], environment: "production" }),
+    );
+  });
+
+  it("does not revert a commit that is itself a Capstan revert", async () => {
+    app();
+    commit("a", api(1));
+    await push(ZERO, sha("a"));
+    commit("b", api(1, "crashloop"));
+    github.mergedPulls.set(sha("b"), {
+      number: 20,
+      title: "Revert x",
+      author: "capstan[bot]",
+      nodeId: "PR_r",
+      labels: ["capstan:revert"],
+    });
+    await push(sha("a"), sha("b"));
+    expect(states().at(-1)).toBe("production@b: queued>in_progress>failure");
+    expect(github.comments.at(-1)!.body).toContain("Not reverting bbbbbbb: it is itself a Capstan revert.");
+
+    expect(github.graphql).toEqual([]);
+  });
+
+  it("does not revert a commit the branch has moved on from", async () => {
+    app();
+    commit("a", api(1));
+    await push(ZERO, sha("a"));
+    commit("b", api(1, "crashloop"));
+    github.mergedPulls.set(sha("b"), {
+      number: 30,
+      title: "Break",
+      author: "mona",
+      nodeId: "PR_x",
+      labels: [],
+    });
+    github.scope
+      .get(`/repos/Codertocat/Hello-World/branches/main`)
+      .reply(200, { name: "main", commit: { sha: sha("f") } });
+    const payload = examplePayload("push", undefined, {
+      ref: "refs/heads/main",
+      before: sha("a"),
+      after: sha("b"),
+      head_commit: { id: sha("b"), message: "Merge" },
+      repository: { default_branch: "main" },
+    });
+    github.branches.set("main", sha("f"));
+    await probot.receive({ name: "push", id: "moved", payload } as never);
+    await deps.queue.idle();
+    expect(states().at(-1)).toBe("production@b: queued>in_progress>failure");
+    expect(github.graphql).toEqual([]);
+    expect(github.comments.at(-1)!.body).toContain(
+      "Not reverting bbbbbbb: main has moved on to fffffff, which will deploy next.",
+    );
+  });
+
+  it("fails the Deployment and applies nothing for a cluster the server does not allow", async () => {
+    app("someone/else:\n    clusters: [test]");
+    commit("a", api(1));
+    github.mergedPulls.set(sha("a"), {
+      number: 40,
+      title: "First",
+      author: "mona",
+      nodeId: "PR_f",
+      labels: [],
+    });
+    await push(ZERO, sha("a"));
+    expect(states()).toEqual(["production@a: queued>in_progress>failure"]);
+    expect(github.deployments[0]!.statuses.at(-1)!.description).toBe(
+      'Not deployed: cluster "test" is not allowed for Codertocat/Hello-World by the server config',
+    );
+    await expect(
+      testCluster().apps.readNamespacedDeployment({ namespace: ns, name: "api" }),
+    ).rejects.toThrow();
+    expect(github.comments.at(-1)!.body).toContain(
+      "| [`production`](https://github.com/Codertocat/Hello-World/deployments) | not deployed |",
+    );
+  });
+});
