@@ -54,7 +54,7 @@ export class GitHubState {
   /** Branch heads, as `GET /branches/{branch}` answers. */
   branches = new Map<string, string>();
   /** GraphQL mutations the app sent: the mutation's name and its input. */
-  graphql: Array<{ mutation: string; input: Record<string, unknown> }> = [];
+  graphql: Array<{ mutation: string; input: Record<string, unknown>; at: number }> = [];
   /** PRs the app opened (revert PRs), with their labels. */
   openedPulls: Array<{ number: number; title: string; body: string; labels: string[]; nodeId: string }> = [];
   /** Failures to inject: the next N requests matching a method and path prefix get this status. */
@@ -236,7 +236,7 @@ export class GitHubState {
     scope.post("/graphql").reply((_uri, body) => {
       const b = body as { query: string; variables: { input: Record<string, unknown> } };
       const mutation = /mutation[^{]*\{\s*(\w+)/.exec(b.query)?.[1] ?? "unknown";
-      this.graphql.push({ mutation, input: b.variables.input });
+      this.graphql.push({ mutation, input: b.variables.input, at: Date.now() });
       if (mutation === "revertPullRequest") {
         const number = this.nextId++;
         const nodeId = `PR_revert_${number}`;
