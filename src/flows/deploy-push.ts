@@ -303,8 +303,12 @@ async function maybeRevert(
       (o) => config?.environments.find((e) => e.name === o.environment)?.revert.autoMerge,
     );
     if (wantsMerge) {
-      const how = await autoMerge(input.octokit, input.pacer, input.repo, revert);
-      notes.push(how === "merged" ? "The revert was merged." : "Auto-merge is on for the revert.");
+      try {
+        const how = await autoMerge(input.octokit, input.pacer, input.repo, revert);
+        notes.push(how === "merged" ? "The revert was merged." : "Auto-merge is on for the revert.");
+      } catch (err) {
+        notes.push(`Auto-merge could not be enabled for the revert: ${errorMessage(err)}`);
+      }
     }
     return notes;
   } catch (err) {

@@ -4,7 +4,7 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseServerConfig } from "../../src/config/index.js";
 import { Pacer } from "../../src/github/pacer.js";
-import { openRevert, RevertConflictError } from "../../src/github/revert.js";
+import { autoMerge, openRevert, RevertConflictError } from "../../src/github/revert.js";
 import { type AppDeps, createDeps } from "../../src/handlers/deps.js";
 import { createApp } from "../../src/index.js";
 import { tempDir } from "../helpers/fixtures.js";
@@ -190,5 +190,61 @@ describe("the REST three-way revert", () => {
     );
     expect(scope.pendingMocks()).toEqual([]);
     expect(sent.some((r) => r.path.endsWith("/pulls"))).toBe(false);
+  });
+});
+
+describe("auto-merge of a revert PR", () => {
+  const repo = { owner: OWNER, repo: REPO };
+  const pacer = () =>
+    new Pacer({ spacingMs: 0, perHour: 1000, retries: 0, fallbackWaitMs: 0, sleep: async () => {} });
+  let scope: nock.Scope;
+  let octokit: Awaited<ReturnType<ReturnType<typeof testProbot>["probot"]["auth"]>>;
+  let invalid: string[];
+  beforeEach(async () => {
+    const harness = testProbot(() => {});
+    invalid = harness.invalid;
+    scope = nock("https://api.github.com");
+    scope
+      .post(`/app/installations/${INSTALLATION}/access_tokens`)
+      .reply(200, { token: "ghs_test", permissions: {} });
+    octokit = await harness.probot.auth(INSTALLATION);
+  });
+  afterEach(() => {
+    expect(invalid).toEqual([]);
+    expect(scope.pendingMocks()).toEqual([]);
+    nock.cleanAll();
+  });
+
+  it("enables auto-merge through GraphQL", async () => {
+    scope
+      .post(
+        "/graphql",
+        (b) => b.query.includes("enablePullRequestAutoMerge") && b.variables.input.pullRequestId === "PR_77",
+      )
+      .reply(200, { data: { enablePullRequestAutoMerge: { pullRequest: { number: 77 } } } });
+    expect(await autoMerge(octokit as never, pacer(), repo, { number: 77, nodeId: "PR_77" })).toBe(
+      "auto-merge",
+    );
+  });
+
+  it("merges at once when GitHub says the PR is already clean", async () => {
+    scope
+      .post("/graphql")
+      .reply(200, {
+        errors: [{ type: "UNPROCESSABLE", message: "Pull request Pull request is in clean status" }],
+      });
+    scope
+      .put(`/repos/${OWNER}/${REPO}/pulls/77/merge`, { merge_method: "merge" })
+      .reply(200, { merged: true, sha: "x", message: "Merged" });
+    expect(await autoMerge(octokit as never, pacer(), repo, { number: 77, nodeId: "PR_77" })).toBe("merged");
+  });
+
+  it("reports any other refusal (auto-merge not allowed in the repository)", async () => {
+    scope
+      .post("/graphql")
+      .reply(200, { errors: [{ message: "Auto merge is not allowed for this repository" }] });
+    await expect(autoMerge(octokit as never, pacer(), repo, { number: 77, nodeId: "PR_77" })).rejects.toThrow(
+      "Auto merge is not allowed",
+    );
   });
 });
