@@ -4,7 +4,7 @@ import { type KubeObject, type Manifest, normalize, type ObjectRef, refKey } fro
 import { type AppliedRecord, appliedHash, holds } from "./applied-record.js";
 import type { ClusterClient } from "./connect.js";
 import { isImmutableError, isNotFound, ObjectError } from "./errors.js";
-import { FIELD_MANAGER } from "./live-diff.js";
+import { FIELD_MANAGER } from "./field-manager.js";
 import { objectHeader } from "./object-header.js";
 import { syncSteps } from "./order.js";
 

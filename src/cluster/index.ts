@@ -16,8 +16,9 @@ export {
   ObjectError,
   type ObjectOperation,
 } from "./errors.js";
+export { FIELD_MANAGER } from "./field-manager.js";
 export { defaultHolder, type LeaseOptions, withLease } from "./lease.js";
-export { FIELD_MANAGER, type LiveDiff, liveDiff } from "./live-diff.js";
+export { type LiveDiff, liveDiff } from "./live-diff.js";
 export { type EnvironmentSet, listMembers, type Member, readEnvironmentSet } from "./members.js";
 export { collectionPath, ObjectClient, type ResourceInfo } from "./object-client.js";
 export { syncSteps, WAVE_ANNOTATIONS, waveOf } from "./order.js";
@@ -26,6 +27,7 @@ export {
   ensureNamespace,
   environmentApplySetId,
   parentName,
+  plannedPrunes,
   type SyncOptions,
   type SyncResult,
   syncEnvironment,

@@ -14,12 +14,12 @@ import {
   maskSecretPair,
   normalize,
 } from "../manifests/index.js";
+import { withMembership } from "./applyset.js";
 import type { ClusterClient } from "./connect.js";
 import { isNotFound, ObjectError } from "./errors.js";
+import { FIELD_MANAGER } from "./field-manager.js";
 import { objectHeader } from "./object-header.js";
-
-/** The field manager Capstan applies with. */
-export const FIELD_MANAGER = "capstan";
+import { environmentApplySetId, plannedPrunes } from "./sync.js";
 
 /** A live diff: what applying would change, and the objects the cluster refused to dry-run. */
 export interface LiveDiff extends EnvironmentDiff {
@@ -30,14 +30,24 @@ export interface LiveDiff extends EnvironmentDiff {
  * What applying an environment's objects would change in a cluster, exactly: each object is applied with
  * server-side apply in dry-run mode (`dryRun=All`, field manager `capstan`), so the apiserver runs its
  * defaulting, validation and admission, and the result is compared with the live object. Secrets are
- * masked. Objects the cluster refuses are returned as errors; the others are still diffed. Objects that a
- * sync would prune are not listed (that needs the environment's ApplySet).
+ * masked. Objects the cluster refuses are returned as errors; the others are still diffed. Given the
+ * environment, objects carry its ApplySet's membership label as a sync would apply them, and (when it
+ * prunes) the members a sync would prune are listed as removed.
  */
-export async function liveDiff(cluster: ClusterClient, manifests: readonly Manifest[]): Promise<LiveDiff> {
+export async function liveDiff(
+  cluster: ClusterClient,
+  manifests: readonly Manifest[],
+  environment?: { name: string; namespace: string; prune: boolean },
+): Promise<LiveDiff> {
+  // A sync labels every object as a member of the environment's ApplySet, so the dry-run must too, or
+  // every synced object would show the label's removal.
+  const objects = environment
+    ? withMembership(manifests, environmentApplySetId(environment.name, environment.namespace))
+    : manifests;
   const changes: ObjectChange[] = [];
   const errors: ObjectError[] = [];
   let unchanged = 0;
-  for (const m of manifests) {
+  for (const m of objects) {
     let live: KubeObject | undefined;
     try {
       live = (await cluster.objects.read(objectHeader(m))) as unknown as KubeObject;
@@ -76,6 +86,19 @@ export async function liveDiff(cluster: ClusterClient, manifests: readonly Manif
       diff: unifiedDiff(maskedBefore ? toYaml(maskedBefore) : "", toYaml(maskedAfter!)),
       images: imageChanges(before, after),
     });
+  }
+  if (environment?.prune) {
+    for (const member of await plannedPrunes(cluster, manifests, environment)) {
+      const [before] = maskSecretPair(normalize(member.object as KubeObject), undefined);
+      changes.push({
+        action: "removed",
+        ref: member.ref,
+        apiVersion: member.header.apiVersion,
+        source: { file: `live in cluster ${cluster.name}`, line: 0 },
+        diff: unifiedDiff(toYaml(before), ""),
+        images: imageChanges(before, undefined),
+      });
+    }
   }
   changes.sort((a, b) => compareRefs(a.ref, b.ref));
   return { changes, unchanged, errors };

@@ -17,8 +17,8 @@ import {
 } from "./applyset.js";
 import type { ClusterClient } from "./connect.js";
 import { isNotFound, ObjectError } from "./errors.js";
-import { FIELD_MANAGER } from "./live-diff.js";
-import { listMembers } from "./members.js";
+import { FIELD_MANAGER } from "./field-manager.js";
+import { listMembers, type Member } from "./members.js";
 
 /** Options for {@link syncEnvironment}. */
 export interface SyncOptions {
@@ -200,30 +200,64 @@ async function prune(
   dryRun: boolean,
   pruned: SyncResult["pruned"],
 ): Promise<void> {
+  for (const item of await pruneCandidates(cluster, groupKinds, members, id)) {
+    if (dryRun) {
+      pruned.push({ ref: item.ref });
+      continue;
+    }
+    try {
+      await cluster.objects.delete(
+        item.header as never,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        "Background",
+      );
+      pruned.push({ ref: item.ref });
+    } catch (err) {
+      if (!isNotFound(err)) pruned.push({ ref: item.ref, error: new ObjectError(item.ref, "delete", err) });
+    }
+  }
+}
+
+async function pruneCandidates(
+  cluster: ClusterClient,
+  groupKinds: readonly string[],
+  members: readonly Manifest[],
+  id: string,
+): Promise<Member[]> {
   const keep = new Set(members.map((m) => refKey(m.ref)));
+  const candidates: Member[] = [];
   for (const gk of groupKinds) {
     const known = members.find((m) => groupKind(m.ref) === gk)?.object.apiVersion;
     for (const item of await listMembers(cluster, gk, id, known)) {
-      if (keep.has(refKey(item.ref)) || pruneDisabled(item.annotations)) continue;
-      if (dryRun) {
-        pruned.push({ ref: item.ref });
-        continue;
-      }
-      try {
-        await cluster.objects.delete(
-          item.header as never,
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          "Background",
-        );
-        pruned.push({ ref: item.ref });
-      } catch (err) {
-        if (!isNotFound(err)) pruned.push({ ref: item.ref, error: new ObjectError(item.ref, "delete", err) });
-      }
+      if (!keep.has(refKey(item.ref)) && !pruneDisabled(item.annotations)) candidates.push(item);
     }
   }
+  return candidates;
+}
+
+/**
+ * The live objects a sync of these objects would prune: members of the environment's ApplySet that the
+ * render no longer has and that did not opt out. None when the environment was never synced.
+ */
+export async function plannedPrunes(
+  cluster: ClusterClient,
+  manifests: readonly Manifest[],
+  environment: { name: string; namespace: string },
+): Promise<Member[]> {
+  const parent = {
+    name: parentName(environment.name),
+    namespace: environment.namespace,
+    kind: "ConfigMap",
+    group: "",
+  };
+  const id = applySetId(parent);
+  const old = await readParent(cluster, parent, id);
+  if (!old.exists) return [];
+  const groupKinds = union(old.groupKinds, groupKindsOf(manifests.map((m) => m.ref)));
+  return pruneCandidates(cluster, groupKinds, manifests, id);
 }
 
 interface ParentState {

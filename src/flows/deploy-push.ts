@@ -149,18 +149,19 @@ async function deployOne(
   pushBaseline: Baseline | undefined,
   allowed: Set<string>,
 ): Promise<DeployOutcome | undefined> {
-  if (!allowed.has(env.cluster!)) {
-    if (!(await changedSince(input, env, undefined, pushBaseline))) return undefined;
-    return record(input, env, async () => ({
-      environment: env.name,
-      error: `cluster "${env.cluster}" is not allowed for ${input.repo.owner}/${input.repo.repo} by the server config`,
-    }));
-  }
   let rendered: Manifest[];
   try {
     rendered = (await renderEnvironment(root, env, input.render)).manifests;
   } catch (err) {
     return record(input, env, async () => ({ environment: env.name, error: errorMessage(err) }));
+  }
+  if (!allowed.has(env.cluster!)) {
+    // Said once per change, not on every push to the branch.
+    if (!(await changedSince(input, env, rendered, pushBaseline))) return undefined;
+    return record(input, env, async () => ({
+      environment: env.name,
+      error: `cluster "${env.cluster}" is not allowed for ${input.repo.owner}/${input.repo.repo} by the server config`,
+    }));
   }
   const cluster = input.connect(env.cluster!);
   // What the cluster last synced is the baseline: a superseded or lost push is then still deployed.
@@ -216,12 +217,11 @@ async function treeAt(input: PushDeployInput, sha: string): Promise<Baseline> {
 async function changedSince(
   input: PushDeployInput,
   env: Environment,
-  rendered: Manifest[] | undefined,
+  rendered: Manifest[],
   baseline: Baseline | undefined,
 ): Promise<boolean> {
   const before = baseline?.config?.environments.find((e) => e.name === env.name);
   if (!baseline?.root || !before || !deepEqual(before, env)) return true;
-  if (!rendered) return true;
   try {
     const old = (await renderEnvironment(baseline.root, before, input.render)).manifests;
     if (old.length !== rendered.length) return true;

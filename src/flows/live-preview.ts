@@ -48,7 +48,7 @@ export async function previewLive(input: LivePreviewInput): Promise<string[]> {
   for (const env of selected) reports.push(await liveReport(input, env, allowed));
   return renderReport({
     environments: reports,
-    subtitle: `Live diff: what applying ${input.headSha.slice(0, 7)} would change in each cluster now (server-side dry-run; objects a sync would prune are not listed yet).`,
+    subtitle: `Live diff: what syncing ${input.headSha.slice(0, 7)} would change in each cluster now (server-side dry-run, and the objects a sync would prune).`,
   });
 }
 
@@ -71,7 +71,11 @@ async function liveReport(
       input.render,
     );
     report.renderer = rendered.renderer;
-    const result = await liveDiff(connect(input.server, env.cluster), rendered.manifests);
+    const result = await liveDiff(connect(input.server, env.cluster), rendered.manifests, {
+      name: env.name,
+      namespace: env.namespace,
+      prune: env.prune,
+    });
     report.diff = { changes: result.changes, unchanged: result.unchanged };
     report.refused = result.errors.map((e) => e.message);
   } catch (err) {

@@ -189,7 +189,8 @@ function escapeCell(text: string): string {
 
 function changeBlock(change: ObjectChange): string {
   const title = `${SYMBOL[change.action]} ${formatRef(change.ref)}`;
-  const where = `${change.source.file}:${change.source.line}`;
+  // Objects that only live in a cluster (to be pruned) have a place but no line.
+  const where = change.source.line > 0 ? `${change.source.file}:${change.source.line}` : change.source.file;
   return [
     `<details><summary><code>${escapeHtml(title)}</code> ${change.action} · ${escapeHtml(where)}</summary>`,
     "",

@@ -228,11 +228,9 @@ describe("auto-merge of a revert PR", () => {
   });
 
   it("merges at once when GitHub says the PR is already clean", async () => {
-    scope
-      .post("/graphql")
-      .reply(200, {
-        errors: [{ type: "UNPROCESSABLE", message: "Pull request Pull request is in clean status" }],
-      });
+    scope.post("/graphql").reply(200, {
+      errors: [{ type: "UNPROCESSABLE", message: "Pull request Pull request is in clean status" }],
+    });
     scope
       .put(`/repos/${OWNER}/${REPO}/pulls/77/merge`, { merge_method: "merge" })
       .reply(200, { merged: true, sha: "x", message: "Merged" });

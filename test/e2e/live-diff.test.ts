@@ -1,9 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { connect, liveDiff } from "../../src/cluster/index.js";
+import { connect, defaultSyncOptions, liveDiff, syncEnvironment } from "../../src/cluster/index.js";
 import { parseServerConfig } from "../../src/config/index.js";
-import { buildObjectSet, parseDocuments } from "../../src/manifests/index.js";
+import { buildObjectSet, formatRef, parseDocuments } from "../../src/manifests/index.js";
 import { tempDir } from "../helpers/fixtures.js";
 import { apply, testCluster, testNamespace } from "./helpers.js";
 
@@ -90,6 +90,49 @@ describe("live diff against the real apiserver (server-side dry-run)", () => {
       expect.stringMatching(/^Service\/live-\w+\/bad dry-run failed \(Invalid\): .*port/),
     ]);
     expect(result.changes.map((c) => c.ref.name)).toEqual(["same"]);
+  });
+
+  it("lists what a sync would prune: members of the environment's ApplySet the render no longer has", async () => {
+    const ns = `${namespace}-prune`;
+    const cm = (name: string, extra = "") =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${extra}data: {a: "1"}\n`;
+    const secret =
+      "apiVersion: v1\nkind: Secret\nmetadata: {name: token}\nstringData: {token: live-token-value}\n";
+    await syncEnvironment(
+      client,
+      objects(
+        [cm("kept"), cm("gone"), cm("pinned", "  annotations: {capstan.dev/prune: disabled}\n"), secret].join(
+          "---\n",
+        ),
+        ns,
+      ),
+      {
+        ...defaultSyncOptions(),
+        environment: "web",
+        namespace: ns,
+        revision: "r1",
+      },
+    );
+    const result = await liveDiff(client, objects(cm("kept"), ns), {
+      name: "web",
+      namespace: ns,
+      prune: true,
+    });
+    expect(result.changes.map((c) => [c.action, formatRef(c.ref), c.source.file])).toEqual([
+      ["removed", `ConfigMap/${ns}/gone`, "live in cluster test"],
+      ["removed", `Secret/${ns}/token`, "live in cluster test"],
+    ]);
+    expect(result.changes[0]!.diff).toContain("-  name: gone");
+    expect(JSON.stringify(result.changes)).not.toContain("live-token-value");
+    expect(JSON.stringify(result.changes)).not.toContain(Buffer.from("live-token-value").toString("base64"));
+    // An environment that does not prune: nothing to remove, and the synced object is unchanged.
+    const noPrune = await liveDiff(client, objects(cm("kept"), ns), {
+      name: "web",
+      namespace: ns,
+      prune: false,
+    });
+    expect(noPrune.changes).toEqual([]);
+    expect(noPrune.unchanged).toBe(1);
   });
 
   it("refuses a cluster the server config does not name, and a kubeconfig it cannot read", () => {

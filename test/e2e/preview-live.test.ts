@@ -52,7 +52,7 @@ describe("/preview live", () => {
 
       expect(github.reactions.map((r) => r.content)).toEqual(["eyes", "rocket"]);
       const body = github.comments.map((c) => c.body).join("\n");
-      expect(body).toContain("Live diff: what applying bbbbbbb would change in each cluster now");
+      expect(body).toContain("Live diff: what syncing bbbbbbb would change in each cluster now");
       expect(body).toContain("| `staging` | kustomize | +5 | ~0 | −0 | 0 |");
       expect(body).toContain("<code>+ Deployment/shop-staging/api</code>");
       // The objects were only dry-run: nothing was created.
