@@ -1,8 +1,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, inject, it, onTestFinished } from "vitest";
+import { connectKubeconfig, defaultSyncOptions, syncEnvironment } from "../../src/cluster/index.js";
 import { health } from "../../src/commands/health.js";
 import { sync } from "../../src/commands/sync.js";
+import { buildObjectSet, parseDocuments } from "../../src/manifests/index.js";
 import { tempDir } from "../helpers/fixtures.js";
 import { testCluster } from "./helpers.js";
 
@@ -82,7 +84,7 @@ describe("capstan sync and capstan health --env", () => {
     expect(second.output).toContain("1 configured, 1 unchanged, 1 pruned in");
 
     const text = await health({
-      environment: { name: "web", kubeconfig: inject("kubeconfig") },
+      environment: { name: "web", kubeconfig: inject("kubeconfig"), namespace: ns },
       format: "text",
     });
     expect(text).toEqual({
@@ -101,5 +103,28 @@ describe("capstan sync and capstan health --env", () => {
     ).rejects.toThrow(
       "environment never-synced was never synced here: no ConfigMap capstan-never-synced in any namespace",
     );
+  });
+
+  it("asks which namespace when one environment name was synced into several", async () => {
+    const twin = `twin-${Date.now().toString(36)}`;
+    const client = connectKubeconfig(inject("kubeconfig"));
+    for (const namespace of [`${ns}-x`, `${ns}-y`]) {
+      const objects = buildObjectSet(parseDocuments(cm("a", "1"), "a.yaml").documents, namespace);
+      await syncEnvironment(client, objects, {
+        ...defaultSyncOptions(),
+        environment: twin,
+        namespace,
+        revision: "r",
+      });
+    }
+    const ask = health({ environment: { name: twin, kubeconfig: inject("kubeconfig") }, format: "text" });
+    await expect(ask).rejects.toThrow(
+      `environment ${twin} has parents in several namespaces (${ns}-x, ${ns}-y); pass --namespace`,
+    );
+    const one = await health({
+      environment: { name: twin, kubeconfig: inject("kubeconfig"), namespace: `${ns}-y` },
+      format: "json",
+    });
+    expect(JSON.parse(one.output)).toEqual({ objects: [], status: "Healthy" });
   });
 });
