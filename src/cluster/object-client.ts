@@ -1,4 +1,12 @@
-import { type KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
+import {
+  type Configuration,
+  HttpMethod,
+  type KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type ResponseContext,
+} from "@kubernetes/client-node";
 import { apiClient } from "./api-client.js";
 
 /** Where a kind is served: its resource (plural) name and whether it is namespaced. */
@@ -31,6 +39,50 @@ export class ObjectClient extends KubernetesObjectApi {
   /** Forgets every discovered resource, so kinds that CRDs just added or changed are looked up again. */
   forgetDiscovery(): void {
     this.apiVersionResourceCache = {};
+  }
+
+  /**
+   * Patches with the object sent as written. client-node's own `patch` serializes the body through its
+   * generated models, which drop every field they name differently (`from` is `_from`, `default` is
+   * `_default`, `x-kubernetes-*`…) or do not know (newer fields, custom resources that share a built-in
+   * kind's name): a NetworkPolicy would lose its `from` rules.
+   */
+  override async patch<T extends KubernetesObject>(
+    spec: T,
+    pretty?: string,
+    dryRun?: string,
+    fieldManager?: string,
+    force?: boolean,
+    patchStrategy: PatchStrategy = PatchStrategy.StrategicMergePatch,
+    options?: Configuration,
+  ): Promise<T> {
+    const config = options ?? this.configuration;
+    const context = config.baseServer.makeRequestContext(
+      await this.specUriPath(spec, "patch"),
+      HttpMethod.PATCH,
+    );
+    context.setHeaderParam("Accept", "application/json");
+    context.setHeaderParam("Content-Type", patchStrategy);
+    if (pretty !== undefined) context.setQueryParam("pretty", pretty);
+    if (dryRun !== undefined) context.setQueryParam("dryRun", dryRun);
+    if (fieldManager !== undefined) context.setQueryParam("fieldManager", fieldManager);
+    if (force !== undefined) context.setQueryParam("force", String(force));
+    context.setBody(JSON.stringify(spec));
+    return this.requestPromise<T>(context, undefined, options);
+  }
+
+  /**
+   * Every answer as the apiserver sent it, for the same reason: the models would rename and drop fields
+   * of live objects, and comparisons, health rules and diffs read the API's own field names.
+   */
+  protected override async processResponse<T extends KubernetesObject>(
+    response: ResponseContext,
+    type?: string,
+  ): Promise<T> {
+    if (response.httpStatusCode < 200 || response.httpStatusCode > 299)
+      return super.processResponse(response, type);
+    const text = await response.body.text();
+    return (text ? JSON.parse(text) : {}) as T;
   }
 }
 

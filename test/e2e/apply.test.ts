@@ -62,6 +62,45 @@ describe("applying with server-side apply against the real apiserver", () => {
     expect(live.spec?.template.spec?.containers[0]?.image).toBe("nginx:1.27");
   });
 
+  it("sends every field as written, including those client-node's models rename or do not know", async () => {
+    // NetworkPolicy's `from` is `_from` in client-node's model; a CRD schema's `x-kubernetes-*` keys and a
+    // LimitRange's `default` are renamed too. Serialized through the models, they would be dropped.
+    const policy = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: only-web, namespace: ${ns}}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+    - from: [{podSelector: {matchLabels: {app: web}}}]
+      ports: [{port: 8080}]
+---
+apiVersion: v1
+kind: LimitRange
+metadata: {name: limits, namespace: ${ns}}
+spec:
+  limits:
+    - type: Container
+      default: {cpu: 500m}
+`;
+    expect(await results(policy)).toEqual([
+      [`NetworkPolicy/${ns}/only-web`, "created", undefined],
+      [`LimitRange/${ns}/limits`, "created", undefined],
+    ]);
+    const live = (await client.objects.read({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "only-web", namespace: ns },
+    })) as unknown as { spec: { ingress: Array<Record<string, unknown>> } };
+    expect(live.spec.ingress[0]).toEqual({
+      from: [{ podSelector: { matchLabels: { app: "web" } } }],
+      ports: [{ port: 8080, protocol: "TCP" }],
+    });
+    const limits = await testCluster().core.readNamespacedLimitRange({ namespace: ns, name: "limits" });
+    expect(limits.spec?.limits[0]?._default).toEqual({ cpu: "500m" });
+    // And a second apply finds nothing to change.
+    expect((await results(policy)).map((r) => r[1])).toEqual(["unchanged", "unchanged"]);
+  });
+
   it("applies a CRD and its custom resource in one sync, waiting for the CRD to be established", async () => {
     const group = `${ns}.example.com`;
     const yaml = `apiVersion: ${group}/v1\nkind: Gadget\nmetadata: {name: g, namespace: ${ns}}\nspec: {size: 3}\n---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: gadgets.${group}}\nspec:\n  group: ${group}\n  scope: Namespaced\n  names: {kind: Gadget, plural: gadgets, singular: gadget}\n  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, properties: {spec: {type: object, properties: {size: {type: integer}}}}}}}]\n`;
