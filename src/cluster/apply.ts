@@ -44,6 +44,8 @@ export interface ApplyOptions {
   creates?: readonly string[];
   /** What was last applied (from the environment's parent), so unchanged objects need no request. */
   applied?: AppliedRecord;
+  /** Aborted when applying must stop (the sync's lease was lost): the objects not yet sent fail. */
+  signal?: AbortSignal;
   /** Called with each object's outcome as soon as it is known. */
   onResult?: (result: ApplyResult) => void;
 }
@@ -79,9 +81,11 @@ export async function applyObjects(
         step
           .slice(i, i + options.concurrency)
           .map((m) =>
-            dryRun && dependsOnPending(m, pending)
-              ? { ref: m.ref, action: "created" as const }
-              : applyOne(cluster, m, live.get(m), dryRun, options.applied?.get(refKey(m.ref))),
+            options.signal?.aborted
+              ? notSent(m, options.signal)
+              : dryRun && dependsOnPending(m, pending)
+                ? { ref: m.ref, action: "created" as const }
+                : applyOne(cluster, m, live.get(m), dryRun, options.applied?.get(refKey(m.ref))),
           ),
       );
       for (const result of batch) {
@@ -102,7 +106,13 @@ export async function applyObjects(
       }
       continue;
     }
-    for (const crd of crds) await waitEstablished(cluster, crd, options.crdTimeoutMs);
+    for (const crd of crds) {
+      const problem = await waitEstablished(cluster, crd, options.crdTimeoutMs);
+      if (!problem) continue;
+      // Its custom resources will fail on their own; the CRD's result says why.
+      const index = results.findIndex((r) => r.ref === crd.ref);
+      results[index] = { ref: crd.ref, action: "failed", error: new ObjectError(crd.ref, "apply", problem) };
+    }
     // The kinds these CRDs serve (or stopped serving) must be discovered afresh.
     if (crds.length > 0) cluster.objects.forgetDiscovery();
   }
@@ -161,6 +171,11 @@ async function readLive(
     );
   }
   return live;
+}
+
+function notSent(m: Manifest, signal: AbortSignal): ApplyResult {
+  const reason = new Error(`not sent: ${String(signal.reason)}`);
+  return { ref: m.ref, action: "failed", error: new ObjectError(m.ref, "apply", reason) };
 }
 
 function crdKind(crd: Manifest): string {
@@ -230,15 +245,27 @@ function apply(cluster: ClusterClient, m: Manifest, dryRun: boolean) {
   );
 }
 
-async function waitEstablished(cluster: ClusterClient, crd: Manifest, timeoutMs: number): Promise<void> {
+// Undefined once the CRD is Established; otherwise why it is not.
+async function waitEstablished(
+  cluster: ClusterClient,
+  crd: Manifest,
+  timeoutMs: number,
+): Promise<Error | undefined> {
   const deadline = Date.now() + timeoutMs;
+  let last: unknown;
   while (Date.now() < deadline) {
-    const live = (await cluster.objects.read(objectHeader(crd))) as unknown as {
-      status?: { conditions?: Array<{ type?: string; status?: string }> };
-    };
-    if (live.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) return;
+    try {
+      const live = (await cluster.objects.read(objectHeader(crd))) as unknown as {
+        status?: { conditions?: Array<{ type?: string; status?: string }> };
+      };
+      if (live.status?.conditions?.some((c) => c.type === "Established" && c.status === "True"))
+        return undefined;
+    } catch (err) {
+      last = err;
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  return last instanceof Error ? last : new Error(`not Established after ${timeoutMs / 1000} s`);
 }
 
 async function waitGone(cluster: ClusterClient, m: Manifest): Promise<void> {
@@ -251,4 +278,6 @@ async function waitGone(cluster: ClusterClient, m: Manifest): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  // Applying now would hit the object being deleted; it would then be gone with nothing in its place.
+  throw new Error("still being deleted after 30 s (a finalizer may hold it); not recreated");
 }

@@ -22,6 +22,7 @@ export { type LiveDiff, liveDiff } from "./live-diff.js";
 export { type EnvironmentSet, listMembers, type Member, readEnvironmentSet } from "./members.js";
 export { collectionPath, ObjectClient, type ResourceInfo } from "./object-client.js";
 export { syncSteps, WAVE_ANNOTATIONS, waveOf } from "./order.js";
+export { resolveScopes } from "./scope.js";
 export {
   defaultSyncOptions,
   ensureNamespace,

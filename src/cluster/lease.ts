@@ -27,9 +27,9 @@ export function defaultHolder(): string {
 
 /**
  * Runs `fn` while holding a Lease (coordination.k8s.io/v1) in the target cluster, so two processes never
- * run it for the same Lease at once. The Lease is taken when it is free, expired (its holder stopped
- * renewing) or already ours; every write carries the resourceVersion read, so of two takers only one
- * wins. It is renewed every third of its duration while `fn` runs and released afterwards. If renewing
+ * run it for the same Lease at once. The Lease is taken when it is free, expired (unchanged for its
+ * duration, by this process's clock: its holder stopped renewing) or already ours; every write carries
+ * the resourceVersion read, so of two takers only one wins. It is renewed every third of its duration while `fn` runs and released afterwards. If renewing
  * fails (the lease was taken over, the cluster went away), the signal given to `fn` is aborted.
  *
  * @throws CapstanError naming the holder when the Lease stays held by another for `waitMs`
@@ -44,24 +44,31 @@ export async function withLease<T>(
   const duration = options.durationSeconds ?? 30;
   let lease = await acquire(api, options, holder, duration);
   const lost = new AbortController();
-  let renewing = Promise.resolve();
-  const renew = setInterval(
-    () => {
-      renewing = (async () => {
-        try {
-          lease = await write(api, options, holder, duration, lease, false);
-        } catch (err) {
-          lost.abort(`the lease ${options.namespace}/${options.name} could not be renewed: ${reason(err)}`);
-          clearInterval(renew);
-        }
-      })();
-    },
-    (duration * 1000) / 3,
-  );
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let renewing: Promise<void> = Promise.resolve();
+  // Each renewal is scheduled after the previous one ended, so a slow one never races the next.
+  const schedule = () => {
+    timer = setTimeout(
+      () => {
+        renewing = (async () => {
+          try {
+            lease = await write(api, options, holder, duration, lease, false);
+            if (!stopped) schedule();
+          } catch (err) {
+            lost.abort(`the lease ${options.namespace}/${options.name} could not be renewed: ${reason(err)}`);
+          }
+        })();
+      },
+      (duration * 1000) / 3,
+    );
+  };
+  schedule();
   try {
     return await fn(lost.signal);
   } finally {
-    clearInterval(renew);
+    stopped = true;
+    clearTimeout(timer);
     await renewing;
     if (!lost.signal.aborted) await release(api, options, lease).catch(() => undefined);
   }
@@ -74,6 +81,9 @@ async function acquire(
   duration: number,
 ): Promise<V1Lease> {
   const deadline = Date.now() + (options.waitMs ?? 120_000);
+  // When another holder's lease last changed, by this process's clock: expiry is judged on that, as
+  // client-go does, so a clock skewed against the holder's never takes a live lease.
+  let observed: { key: string; at: number } | undefined;
   for (;;) {
     let current: V1Lease | undefined;
     try {
@@ -84,8 +94,9 @@ async function acquire(
     const spec = current?.spec;
     const other = spec?.holderIdentity && spec.holderIdentity !== holder ? spec.holderIdentity : undefined;
     const renewed = spec?.renewTime ?? spec?.acquireTime;
-    const expired =
-      !renewed || Date.now() > new Date(renewed).getTime() + (spec?.leaseDurationSeconds ?? duration) * 1000;
+    const key = `${spec?.holderIdentity}|${current?.metadata?.resourceVersion}`;
+    if (observed?.key !== key) observed = { key, at: Date.now() };
+    const expired = Date.now() - observed.at > (spec?.leaseDurationSeconds ?? duration) * 1000;
     if (!other || expired) {
       try {
         return await write(api, options, holder, duration, current, true);

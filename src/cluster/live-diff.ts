@@ -19,6 +19,7 @@ import type { ClusterClient } from "./connect.js";
 import { isNotFound, ObjectError } from "./errors.js";
 import { FIELD_MANAGER } from "./field-manager.js";
 import { objectHeader } from "./object-header.js";
+import { resolveScopes } from "./scope.js";
 import { environmentApplySetId, plannedPrunes } from "./sync.js";
 
 /** A live diff: what applying would change, and the objects the cluster refused to dry-run. */
@@ -41,9 +42,10 @@ export async function liveDiff(
 ): Promise<LiveDiff> {
   // A sync labels every object as a member of the environment's ApplySet, so the dry-run must too, or
   // every synced object would show the label's removal.
+  const scoped = await resolveScopes(cluster, manifests);
   const objects = environment
-    ? withMembership(manifests, environmentApplySetId(environment.name, environment.namespace))
-    : manifests;
+    ? withMembership(scoped, environmentApplySetId(environment.name, environment.namespace))
+    : scoped;
   const changes: ObjectChange[] = [];
   const errors: ObjectError[] = [];
   let unchanged = 0;
@@ -88,7 +90,7 @@ export async function liveDiff(
     });
   }
   if (environment?.prune) {
-    for (const member of await plannedPrunes(cluster, manifests, environment)) {
+    for (const member of await plannedPrunes(cluster, scoped, environment)) {
       const [before] = maskSecretPair(normalize(member.object as KubeObject), undefined);
       changes.push({
         action: "removed",

@@ -19,6 +19,7 @@ import type { ClusterClient } from "./connect.js";
 import { isNotFound, ObjectError } from "./errors.js";
 import { FIELD_MANAGER } from "./field-manager.js";
 import { listMembers, type Member } from "./members.js";
+import { resolveScopes } from "./scope.js";
 
 /** Options for {@link syncEnvironment}. */
 export interface SyncOptions {
@@ -115,7 +116,7 @@ export async function syncEnvironment(
       `the render of ${options.environment} is empty, so the sync would prune every object; refused (set allowEmpty: true to allow it)`,
     );
   }
-  const members = withMembership(manifests, id);
+  const members = withMembership(await resolveScopes(cluster, manifests), id);
   const dryRun = options.apply.dryRun ?? false;
   const old = await readParent(cluster, parent, id);
   const refs = members.map((m) => m.ref);
@@ -134,7 +135,9 @@ export async function syncEnvironment(
         // so that an interrupted sync leaves it in place.
         ...old.record,
       },
-      old.applied,
+      // The record of what was applied is dropped until this sync ends: after an interruption, objects
+      // may hold neither the old nor the new state, and only a dry-run can tell.
+      undefined,
     );
   }
   const creates = dryRun && !(await namespaceExists(cluster, parent.namespace)) ? [parent.namespace] : [];
@@ -142,6 +145,7 @@ export async function syncEnvironment(
     ...options.apply,
     creates,
     applied: parseRecord(old.applied),
+    signal: options.signal,
   });
   const pruned: SyncResult["pruned"] = [];
   const problems: string[] = [];
@@ -158,7 +162,11 @@ export async function syncEnvironment(
     }
   }
   const succeeded = failed === 0 && problems.length === 0 && pruned.every((p) => !p.error);
-  if (!dryRun) {
+  // Pruning is what lets the recorded set shrink to this render's; without it, the union is kept so a
+  // later pruning sync still looks at every kind and namespace this environment ever had.
+  const exact = succeeded && options.prune;
+  // A sync that lost its lease writes nothing more: another holder may be syncing by now.
+  if (!dryRun && !options.signal?.aborted) {
     try {
       await writeParent(
         cluster,
@@ -166,15 +174,22 @@ export async function syncEnvironment(
         id,
         {
           // After a failure the union stays recorded, so the next sync still prunes what this one created.
-          [APPLYSET.groupKinds]: (succeeded ? groupKinds : union(old.groupKinds, groupKinds)).join(","),
-          [APPLYSET.namespaces]: (succeeded ? namespaces : union(old.namespaces, namespaces)).join(","),
+          [APPLYSET.groupKinds]: (exact ? groupKinds : union(old.groupKinds, groupKinds)).join(","),
+          [APPLYSET.namespaces]: (exact ? namespaces : union(old.namespaces, namespaces)).join(","),
           [SYNC_RECORD.revision]: succeeded ? options.revision : (old.revision ?? ""),
           [SYNC_RECORD.syncedAt]: new Date().toISOString(),
           [SYNC_RECORD.result]: succeeded
             ? `succeeded at ${options.revision}`
             : `failed at ${options.revision}`,
         },
-        formatRecord(new Map(applied.filter((r) => r.hash).map((r) => [refKey(r.ref), r.hash!]))),
+        formatRecord(
+          new Map(
+            applied
+              // A Secret's hash would let anyone who reads the parent test guesses of its values offline.
+              .filter((r) => r.hash && !(r.ref.kind === "Secret" && r.ref.group === ""))
+              .map((r) => [refKey(r.ref), r.hash!]),
+          ),
+        ),
       );
     } catch (err) {
       problems.push(

@@ -20,6 +20,8 @@ export interface WaitOptions {
   labelSelector?: string;
   /** Delay before a dropped list or watch is started again. */
   retryMs?: number;
+  /** Stops the wait early (the deploy lost its lease); the result says why in `lastError`. */
+  signal?: AbortSignal;
 }
 
 /** How a wait ended. */
@@ -78,6 +80,10 @@ export async function waitForHealth(
       if (settled(environmentHealth(expected, live).status, failFast)) finish(false);
     };
     const timer = setTimeout(() => finish(true), options.timeoutMs);
+    options.signal?.addEventListener("abort", () => {
+      lastError = `stopped: ${String(options.signal?.reason)}`;
+      finish(false);
+    });
 
     const follow = async (group: Group) => {
       const keys = new Set(group.refs.map(refKey));

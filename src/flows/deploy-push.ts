@@ -99,7 +99,7 @@ export async function deployPush(input: PushDeployInput): Promise<PushDeployResu
     if (outcome) outcomes.push(outcome);
   }
   if (outcomes.length === 0) return { outcomes, notes: [] };
-  const pr = await pullRequestOf(input.octokit, input.repo, input.after);
+  const pr = await pullRequestOf(input.octokit, input.repo, input.after, input.branch);
   const notes = await maybeRevert(input, config, outcomes, pr);
   if (pr) {
     await input.pacer.write(() =>
@@ -165,12 +165,12 @@ async function deployOne(
   }
   const cluster = input.connect(env.cluster!);
   // What the cluster last synced is the baseline: a superseded or lost push is then still deployed.
-  const synced = await syncedRevision(cluster, env.name, env.namespace).catch(() => undefined);
+  const synced = await syncedRevision(cluster, env.name, env.namespace).catch(() => null);
   if (synced === input.after) return undefined;
   let baseline = pushBaseline;
-  if (synced && /^[0-9a-f]{40}$/.test(synced) && synced !== pushBaseline?.sha) {
-    baseline = await treeAt(input, synced);
-  }
+  // Unknown (unreadable, or written by `capstan sync --dir`): no baseline, so the environment counts as changed.
+  if (synced === null || (synced !== undefined && !/^[0-9a-f]{40}$/.test(synced))) baseline = undefined;
+  else if (synced !== undefined && synced !== pushBaseline?.sha) baseline = await treeAt(input, synced);
   if (!(await changedSince(input, env, rendered, baseline))) return undefined;
   return record(input, env, async () => {
     const started = Date.now();

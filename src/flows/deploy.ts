@@ -8,6 +8,7 @@ import {
   type HealthWait,
   type LeaseOptions,
   parentName,
+  resolveScopes,
   type SyncResult,
   syncEnvironment,
   waitForHealth,
@@ -70,11 +71,18 @@ export async function deployEnvironment(input: DeployInput): Promise<DeployResul
   const lease = { ...input.lease, name: parentName(env.name), namespace: env.namespace };
   return withLease(input.cluster, lease, async (signal) => {
     const sync = await syncEnvironment(input.cluster, input.manifests, { ...options, signal });
-    if (!input.wait || !sync.succeeded) return { sync, durationMs: Date.now() - started };
-    const health = await waitForHealth(input.cluster, input.manifests, {
+    // A sync that lost its lease does not wait: the verdict would belong to whoever holds it now.
+    if (!input.wait || !sync.succeeded || signal.aborted) return { sync, durationMs: Date.now() - started };
+    const health = await waitForHealth(input.cluster, await resolveScopes(input.cluster, input.manifests), {
       timeoutMs: input.timeoutMs ?? parseDuration(env.healthTimeout),
       labelSelector: `${APPLYSET.partOf}=${environmentApplySetId(env.name, env.namespace)}`,
+      signal,
     });
+    if (signal.aborted) {
+      // No verdict, so no revert: the deploy failed for a reason that is not this revision's health.
+      const problems = [...sync.problems, `the health wait stopped: ${String(signal.reason)}`];
+      return { sync: { ...sync, succeeded: false, problems }, durationMs: Date.now() - started };
+    }
     return { sync, health, durationMs: Date.now() - started };
   });
 }

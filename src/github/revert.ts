@@ -34,19 +34,22 @@ export class RevertConflictError extends Error {
 }
 
 /**
- * The PR a pushed commit came from: the one whose merge commit it is, else any PR containing it, or
- * `undefined` for a direct push.
+ * The merged PR a commit pushed to `branch` came from: merged into that branch, preferably the one whose
+ * merge commit it is; `undefined` for a direct push. Open PRs that merely contain the commit, and PRs
+ * merged into other branches, do not count: a revert of them would target the wrong branch.
  */
 export async function pullRequestOf(
   octokit: GitHub,
   repo: Repo,
   sha: string,
+  branch: string,
 ): Promise<MergedPullRequest | undefined> {
   const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
     ...repo,
     commit_sha: sha,
   });
-  const pr = data.find((p) => p.merge_commit_sha === sha) ?? data[0];
+  const merged = data.filter((p) => p.merged_at && p.base.ref === branch);
+  const pr = merged.find((p) => p.merge_commit_sha === sha) ?? merged[0];
   if (!pr) return undefined;
   return {
     number: pr.number,

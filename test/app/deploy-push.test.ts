@@ -4,7 +4,7 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseServerConfig } from "../../src/config/index.js";
 import { Pacer } from "../../src/github/pacer.js";
-import { autoMerge, openRevert, RevertConflictError } from "../../src/github/revert.js";
+import { autoMerge, openRevert, pullRequestOf, RevertConflictError } from "../../src/github/revert.js";
 import { type AppDeps, createDeps } from "../../src/handlers/deps.js";
 import { createApp } from "../../src/index.js";
 import { tempDir } from "../helpers/fixtures.js";
@@ -244,5 +244,38 @@ describe("auto-merge of a revert PR", () => {
     await expect(autoMerge(octokit as never, pacer(), repo, { number: 77, nodeId: "PR_77" })).rejects.toThrow(
       "Auto merge is not allowed",
     );
+  });
+});
+
+describe("the PR a deployed commit came from", () => {
+  it("is one merged into the pushed branch, never an open PR or one merged elsewhere", async () => {
+    const harness = testProbot(() => {});
+    const scope = nock("https://api.github.com");
+    scope
+      .post(`/app/installations/${INSTALLATION}/access_tokens`)
+      .reply(200, { token: "ghs_test", permissions: {} });
+    const octokit = await harness.probot.auth(INSTALLATION);
+    const pr = (number: number, merged: boolean, base: string, mergeSha = "") => ({
+      number,
+      node_id: `PR_${number}`,
+      title: `PR ${number}`,
+      user: { login: "mona" },
+      html_url: `https://github.com/${OWNER}/${REPO}/pull/${number}`,
+      labels: [],
+      merged_at: merged ? "2026-11-28T08:00:00Z" : null,
+      merge_commit_sha: mergeSha,
+      base: { ref: base },
+    });
+    const path = `/repos/${OWNER}/${REPO}/commits/${sha("c")}/pulls`;
+    scope.get(path).reply(200, [pr(1, false, "main"), pr(2, true, "release", sha("c"))]);
+    expect(
+      await pullRequestOf(octokit as never, { owner: OWNER, repo: REPO }, sha("c"), "main"),
+    ).toBeUndefined();
+    scope.get(path).reply(200, [pr(1, false, "main"), pr(3, true, "main"), pr(4, true, "main", sha("c"))]);
+    expect(
+      (await pullRequestOf(octokit as never, { owner: OWNER, repo: REPO }, sha("c"), "main"))?.number,
+    ).toBe(4);
+    expect(harness.invalid).toEqual([]);
+    nock.cleanAll();
   });
 });

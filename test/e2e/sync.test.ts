@@ -134,6 +134,64 @@ describe("syncing an environment with an ApplySet against the real apiserver", (
     ).toBeUndefined();
   });
 
+  it("keeps a cluster-scoped custom resource whose CRD is installed separately (never prunes it)", async () => {
+    const group = `scope${Date.now().toString(36)}.capstan.test`;
+    await apply(testCluster(), {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: `clusterthings.${group}` },
+      spec: {
+        group,
+        scope: "Cluster",
+        names: { plural: "clusterthings", singular: "clusterthing", kind: "ClusterThing" },
+        versions: [
+          {
+            name: "v1",
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: "object",
+                properties: { spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+              },
+            },
+          },
+        ],
+      },
+    } as never);
+    // Wait until the apiserver serves the new kind.
+    const crds = testCluster().config.makeApiClient(
+      (await import("@kubernetes/client-node")).ApiextensionsV1Api,
+    );
+    for (let i = 0; i < 50; i++) {
+      const crd = await crds.readCustomResourceDefinition({ name: `clusterthings.${group}` });
+      if (crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const thing = `apiVersion: ${group}/v1\nkind: ClusterThing\nmetadata:\n  name: shared\nspec: {size: 1}\n`;
+    const run = (revision: string) =>
+      syncEnvironment(client, objects([thing, cm("beside")].join("---\n")), {
+        ...defaultSyncOptions(),
+        environment: "scoped",
+        namespace: ns,
+        revision,
+      });
+    const first = await run("s1");
+    expect(first.applied.map((r) => [formatRef(r.ref), r.action])).toEqual([
+      [`ConfigMap/${ns}/beside`, "created"],
+      ["ClusterThing/shared", "created"],
+    ]);
+    const second = await run("s2");
+    expect(second.pruned).toEqual([]);
+    expect(second.applied.map((r) => r.action)).toEqual(["unchanged", "unchanged"]);
+    const live = await client.objects.read({
+      apiVersion: `${group}/v1`,
+      kind: "ClusterThing",
+      metadata: { name: "shared" },
+    });
+    expect(live.metadata?.name).toBe("shared");
+  });
+
   it("refuses a parent that another tool owns", async () => {
     await apply(testCluster(), {
       apiVersion: "v1",

@@ -179,6 +179,8 @@ export class GitHubState {
               html_url: `https://github.com/${OWNER}/${REPO}/pull/${merged.number}`,
               labels: merged.labels.map((name) => ({ name })),
               merge_commit_sha: sha,
+              merged_at: "2026-11-28T08:00:00Z",
+              base: { ref: "main" },
             },
           ],
         ];
