@@ -2,34 +2,22 @@
 // Progressing condition turns ProgressDeadlineExceeded (seen by a watch of our own) to the revertPullRequest
 // request reaching GitHub (nock). The app, the cluster (its own, started here) and the health wait are the
 // real ones, and so is the write pacing (1 s between writes to GitHub). Goal: ≤ 5 s.
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig, type V1Deployment, Watch } from "@kubernetes/client-node";
 import nock from "nock";
+import { startOwnCluster } from "../scripts/cluster/own-cluster.js";
 import { putToolsOnPath } from "../scripts/tools-bin.js";
 import { parseServerConfig } from "../src/config/index.js";
 import { createDeps } from "../src/handlers/deps.js";
 import { createApp } from "../src/index.js";
 import { testProbot } from "../test/helpers/github.js";
 import { GitHubState } from "../test/helpers/github-state.js";
-import { examplePayload } from "../test/helpers/webhooks.js";
-import { ROOT } from "./harness.js";
+import { pushPayload } from "../test/helpers/webhooks.js";
 
 const RUNS = 3;
 putToolsOnPath();
-const state = mkdtempSync(join(tmpdir(), "capstan-bench-cluster-"));
-const work = mkdtempSync(join(tmpdir(), "capstan-bench-revert-"));
-const cluster = (...args: string[]) =>
-  execFileSync("bash", [join(ROOT, "scripts/cluster/cluster.sh"), ...args], {
-    env: { ...process.env, CAPSTAN_CLUSTER_DIR: state },
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  })
-    .trim()
-    .split("\n")
-    .at(-1)!;
 
 const deployment = (fail: boolean) =>
   `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 2\n  progressDeadlineSeconds: 5\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api${fail ? ", capstan.test/fail: crashloop" : ""}}\n    spec:\n      containers:\n        - name: main\n          image: registry.invalid/api:1\n`;
@@ -57,8 +45,10 @@ function deadlineSeen(config: KubeConfig, namespace: string): Promise<number> {
   });
 }
 
+const work = mkdtempSync(join(tmpdir(), "capstan-bench-revert-"));
+const own = startOwnCluster("capstan-bench-cluster-");
 try {
-  const kubeconfig = cluster("up");
+  const { kubeconfig } = own;
   const config = new KubeConfig();
   config.loadFromFile(kubeconfig);
   nock.disableNetConnect();
@@ -94,13 +84,7 @@ try {
         nodeId: "PR_5",
         labels: [],
       });
-      const payload = examplePayload("push", undefined, {
-        ref: "refs/heads/main",
-        before,
-        after,
-        head_commit: { id: after, message: "Merge" },
-        repository: { default_branch: "main" },
-      });
+      const payload = pushPayload(before, after);
       await probot.receive({ name: "push", id: `${run}-${after}`, payload } as never);
     };
     await push("0".repeat(40), "a".repeat(40), false);
@@ -119,7 +103,6 @@ try {
   console.log(`  each: ${delays.map((d) => `${d} ms`).join(", ")}`);
   console.log(`  median ${sorted[Math.floor(sorted.length / 2)]} ms, worst ${sorted.at(-1)} ms`);
 } finally {
-  cluster("down");
-  rmSync(state, { recursive: true, force: true });
+  own.down();
   rmSync(work, { recursive: true, force: true });
 }

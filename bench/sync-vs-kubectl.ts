@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import yaml from "js-yaml";
+import { startOwnCluster } from "../scripts/cluster/own-cluster.js";
 import { putToolsOnPath } from "../scripts/tools-bin.js";
 import { type ClusterClient, clientFor } from "../src/cluster/index.js";
 import { deployEnvironment } from "../src/flows/deploy.js";
@@ -16,17 +17,7 @@ import { compare, ROOT } from "./harness.js";
 
 const OBJECTS = 1_000;
 const bin = putToolsOnPath();
-const state = mkdtempSync(join(tmpdir(), "capstan-bench-cluster-"));
-const env = { ...process.env, CAPSTAN_CLUSTER_DIR: state };
-const cluster = (...args: string[]) =>
-  execFileSync("bash", [join(ROOT, "scripts/cluster/cluster.sh"), ...args], {
-    env,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  })
-    .trim()
-    .split("\n")
-    .at(-1)!;
+
 const work = mkdtempSync(join(tmpdir(), "capstan-bench-sync-"));
 
 // 1,000 objects of one environment: ConfigMaps, Services, Deployments (scaled to zero, so
@@ -129,8 +120,9 @@ async function serverSync(repo: string, client: ClusterClient): Promise<void> {
   if (!result.sync.succeeded) throw new Error(result.sync.problems.join("; "));
 }
 
+const own = startOwnCluster("capstan-bench-cluster-");
 try {
-  const kubeconfig = cluster("up");
+  const { kubeconfig } = own;
   const config = new KubeConfig();
   config.loadFromFile(kubeconfig);
   const client = clientFor("bench", config);
@@ -199,7 +191,6 @@ try {
     `\nSummary (goals: first sync ≤ 0.50×, no-op ≤ 0.20×)\n${ratios.map((r) => `  ${r}`).join("\n")}`,
   );
 } finally {
-  cluster("down");
-  rmSync(state, { recursive: true, force: true });
+  own.down();
   rmSync(work, { recursive: true, force: true });
 }

@@ -51,7 +51,12 @@ export function parentName(environment: string): string {
 
 /** The ApplySet id of an environment's parent. */
 export function environmentApplySetId(environment: string, namespace: string): string {
-  return applySetId({ name: parentName(environment), namespace, kind: "ConfigMap", group: "" });
+  return applySetId(environmentParent(environment, namespace));
+}
+
+// The environment's ApplySet parent: a ConfigMap in its namespace.
+function environmentParent(environment: string, namespace: string): Parent {
+  return { name: parentName(environment), namespace, kind: "ConfigMap", group: "" };
 }
 
 /**
@@ -63,7 +68,7 @@ export async function syncedRevision(
   environment: string,
   namespace: string,
 ): Promise<string | undefined> {
-  const parent = { name: parentName(environment), namespace, kind: "ConfigMap", group: "" };
+  const parent = environmentParent(environment, namespace);
   try {
     return (await readParent(cluster, parent, applySetId(parent))).revision || undefined;
   } catch (err) {
@@ -104,12 +109,7 @@ export async function syncEnvironment(
   manifests: readonly Manifest[],
   options: SyncOptions,
 ): Promise<SyncResult> {
-  const parent = {
-    name: parentName(options.environment),
-    namespace: options.namespace,
-    kind: "ConfigMap",
-    group: "",
-  };
+  const parent = environmentParent(options.environment, options.namespace);
   const id = applySetId(parent);
   if (manifests.length === 0 && options.prune && !options.allowEmpty) {
     throw new CapstanError(
@@ -262,12 +262,7 @@ export async function plannedPrunes(
   manifests: readonly Manifest[],
   environment: { name: string; namespace: string },
 ): Promise<Member[]> {
-  const parent = {
-    name: parentName(environment.name),
-    namespace: environment.namespace,
-    kind: "ConfigMap",
-    group: "",
-  };
+  const parent = environmentParent(environment.name, environment.namespace);
   const id = applySetId(parent);
   const old = await readParent(cluster, parent, id);
   if (!old.exists) return [];

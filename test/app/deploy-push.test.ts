@@ -10,7 +10,7 @@ import { createApp } from "../../src/index.js";
 import { tempDir } from "../helpers/fixtures.js";
 import { type SentRequest, testProbot } from "../helpers/github.js";
 import { GitHubState } from "../helpers/github-state.js";
-import { examplePayload, INSTALLATION, OWNER, REPO } from "../helpers/webhooks.js";
+import { INSTALLATION, OWNER, pushPayload, REPO } from "../helpers/webhooks.js";
 
 const sha = (c: string) => c.repeat(40);
 const silent = { info: () => {}, error: () => {} };
@@ -56,13 +56,7 @@ describe("deploying a push that cannot be deployed", () => {
   async function push(before: string, after: string) {
     github.branches.set("main", after);
     github.mergedPulls.set(after, { number: 7, title: "Change", author: "mona", nodeId: "PR_7", labels: [] });
-    const payload = examplePayload("push", undefined, {
-      ref: "refs/heads/main",
-      before,
-      after,
-      head_commit: { id: after, message: "Merge" },
-      repository: { default_branch: "main" },
-    });
+    const payload = pushPayload(before, after);
     await harness.probot.receive({ name: "push", id: `push-${after}`, payload } as never);
     await deps.queue.idle();
   }

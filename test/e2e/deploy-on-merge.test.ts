@@ -8,7 +8,7 @@ import { createApp } from "../../src/index.js";
 import { tempDir } from "../helpers/fixtures.js";
 import { type SentRequest, testProbot } from "../helpers/github.js";
 import { GitHubState } from "../helpers/github-state.js";
-import { examplePayload } from "../helpers/webhooks.js";
+import { pushPayload } from "../helpers/webhooks.js";
 import { testCluster } from "./helpers.js";
 
 const ZERO = "0".repeat(40);
@@ -78,14 +78,7 @@ describe("deploy on merge, and the automatic revert", () => {
 
   async function push(before: string, after: string, id = `push-${after.slice(0, 3)}`, message = "Merge") {
     github.branches.set("main", after);
-    const payload = examplePayload("push", undefined, {
-      ref: "refs/heads/main",
-      before,
-      after,
-      deleted: false,
-      head_commit: { id: after, message },
-      repository: { default_branch: "main" },
-    });
+    const payload = pushPayload(before, after, message);
     await probot.receive({ name: "push", id, payload } as never);
     await deps.queue.idle();
   }
@@ -223,13 +216,7 @@ describe("deploy on merge, and the automatic revert", () => {
     github.scope
       .get(`/repos/Codertocat/Hello-World/branches/main`)
       .reply(200, { name: "main", commit: { sha: sha("f") } });
-    const payload = examplePayload("push", undefined, {
-      ref: "refs/heads/main",
-      before: sha("a"),
-      after: sha("b"),
-      head_commit: { id: sha("b"), message: "Merge" },
-      repository: { default_branch: "main" },
-    });
+    const payload = pushPayload(sha("a"), sha("b"));
     github.branches.set("main", sha("f"));
     await probot.receive({ name: "push", id: "moved", payload } as never);
     await deps.queue.idle();

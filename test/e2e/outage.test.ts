@@ -1,10 +1,7 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type OwnCluster, startOwnCluster } from "../../scripts/cluster/own-cluster.js";
 import { APPLYSET, type ClusterClient, clientFor, SYNC_RECORD } from "../../src/cluster/index.js";
 import { parseConfig } from "../../src/config/index.js";
 import { deployEnvironment } from "../../src/flows/deploy.js";
@@ -12,17 +9,7 @@ import { buildObjectSet, formatRef, parseDocuments } from "../../src/manifests/i
 
 // This suite stops an apiserver, so it runs a cluster of its own instead of the shared one.
 describe("the apiserver going away in the middle of a sync", () => {
-  const state = mkdtempSync(join(tmpdir(), "capstan-e2e-cluster-outage-"));
-  const env = { ...process.env, CAPSTAN_CLUSTER_DIR: state };
-  const cluster = (...args: string[]) =>
-    execFileSync("bash", ["scripts/cluster/cluster.sh", ...args], {
-      env,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "inherit"],
-    })
-      .trim()
-      .split("\n")
-      .at(-1)!;
+  let own: OwnCluster;
   let client: ClusterClient;
   let core: CoreV1Api;
   const ns = "outage";
@@ -56,18 +43,13 @@ describe("the apiserver going away in the middle of a sync", () => {
   const parent = () => core.readNamespacedConfigMap({ namespace: ns, name: "capstan-web" });
 
   beforeAll(() => {
+    own = startOwnCluster("capstan-e2e-cluster-outage-");
     const config = new KubeConfig();
-    config.loadFromFile(cluster("up"));
+    config.loadFromFile(own.kubeconfig);
     client = clientFor("outage", config);
     core = config.makeApiClient(CoreV1Api);
   }, 120_000);
-  afterAll(() => {
-    try {
-      cluster("down");
-    } finally {
-      rmSync(state, { recursive: true, force: true });
-    }
-  }, 60_000);
+  afterAll(() => own?.down(), 60_000);
 
   it("fails clearly, prunes nothing and keeps the last revision; a later sync completes", async () => {
     const early = ["early-0", "early-1", "early-2", "early-3", "early-4", "early-5", "early-6", "early-7"];
@@ -94,7 +76,7 @@ describe("the apiserver going away in the middle of a sync", () => {
       onResult: () => {
         if (stopped) return;
         stopped = true;
-        cluster("stop", "kube-apiserver");
+        own.run("stop", "kube-apiserver");
       },
     });
     expect(second.sync.succeeded).toBe(false);
@@ -114,7 +96,7 @@ describe("the apiserver going away in the middle of a sync", () => {
       );
     }
 
-    cluster("start", "kube-apiserver");
+    own.run("start", "kube-apiserver");
     // Nothing was pruned, and the parent still records revision 1 with the union written before applying.
     expect(await names()).toEqual(["capstan-web", ...early, "removed"].sort());
     const kept = await parent();

@@ -49,3 +49,15 @@ function merge(target: Record<string, unknown>, changes: Record<string, unknown>
   }
   return target;
 }
+
+/** A push of `after` onto `main` (replacing `before`), from GitHub's example push payload. */
+export function pushPayload(before: string, after: string, message = "Merge"): Record<string, unknown> {
+  return examplePayload("push", undefined, {
+    ref: "refs/heads/main",
+    before,
+    after,
+    deleted: false,
+    head_commit: { id: after, message },
+    repository: { default_branch: "main" },
+  });
+}
