@@ -12,6 +12,7 @@ import { pushPayload } from "../helpers/webhooks.js";
 import { testCluster } from "./helpers.js";
 
 const ZERO = "0".repeat(40);
+const SECRET_VALUE = "s3cr3t-deploy-token";
 const sha = (c: string) => c.repeat(40);
 const silent = {
   info: () => {},
@@ -43,6 +44,10 @@ describe("deploy on merge, and the automatic revert", () => {
     nock.cleanAll();
     work.remove();
     expect(invalid).toEqual([]);
+    // No request to GitHub (comments, Deployment statuses, the revert PR's body) carries a Secret value.
+    const bodies = sent.map((r) => JSON.stringify(r.body ?? "")).join("\n");
+    expect(bodies).not.toContain(SECRET_VALUE);
+    expect(bodies).not.toContain(Buffer.from(SECRET_VALUE).toString("base64"));
   });
 
   function app(repositories = "Codertocat/Hello-World:\n    clusters: [test]") {
@@ -73,6 +78,9 @@ describe("deploy on merge, and the automatic revert", () => {
   }
   const api = (replicas: number, fail = "") =>
     `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: ${replicas}\n  progressDeadlineSeconds: 5\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api${fail ? `, capstan.test/fail: ${fail}` : ""}}\n    spec:\n      containers:\n        - name: main\n          image: registry.invalid/api:1\n`;
+  // A Secret rides along with every revision, changing with the settings, so each deploy applies it.
+  const secret = (value: string) =>
+    `---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: token\nstringData:\n  token: "${SECRET_VALUE}-${value}"\n`;
   const settings = (value: string) =>
     `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  value: "${value}"\n`;
 
@@ -97,7 +105,7 @@ describe("deploy on merge, and the automatic revert", () => {
     expect(await replicasLive()).toBe(2);
 
     // A healthy change, merged from PR #10.
-    commit("b", api(3) + settings("2"));
+    commit("b", api(3) + settings("2") + secret("2"));
     github.mergedPulls.set(sha("b"), {
       number: 10,
       title: "Scale api",
@@ -108,15 +116,15 @@ describe("deploy on merge, and the automatic revert", () => {
     await push(sha("a"), sha("b"));
     expect(states().at(-1)).toBe("production@b: queued>in_progress>success");
     expect(github.deployments.at(-1)!.statuses.at(-1)!.description).toMatch(
-      /^Healthy: 2 applied, 0 unchanged, 0 pruned in \d+ s$/,
+      /^Healthy: 3 applied, 0 unchanged, 0 pruned in \d+ s$/,
     );
     expect(await replicasLive()).toBe(3);
     const deployed = github.comments.at(-1)!.body;
     expect(deployed).toContain(`### ✅ Capstan deployed \`bbbbbbb\``);
-    expect(deployed).toMatch(/\| \[`production`\]\(.+\) \| deployed \| 2 \| 0 \| 0 \| Healthy \| \d+ s \|/);
+    expect(deployed).toMatch(/\| \[`production`\]\(.+\) \| deployed \| 3 \| 0 \| 0 \| Healthy \| \d+ s \|/);
 
     // PR #11 makes the pods crashloop: Degraded, a failed Deployment, and one revert of #11.
-    commit("c", api(3, "crashloop") + settings("2"));
+    commit("c", api(3, "crashloop") + settings("2") + secret("2"));
     github.mergedPulls.set(sha("c"), {
       number: 11,
       title: "Break api",
@@ -154,7 +162,7 @@ describe("deploy on merge, and the automatic revert", () => {
     expect(github.graphql).toHaveLength(1);
 
     // The revert merges (its tree is b's): deployed again, Healthy, and no revert of the revert.
-    commit("d", api(3) + settings("2"));
+    commit("d", api(3) + settings("2") + secret("2"));
     github.mergedPulls.set(sha("d"), {
       number: revert.number,
       title: revert.title,
@@ -170,7 +178,7 @@ describe("deploy on merge, and the automatic revert", () => {
     expect(live.status?.availableReplicas).toBe(3);
 
     // A push that changes nothing this environment renders makes no Deployment at all.
-    commit("e", api(3) + settings("2"));
+    commit("e", api(3) + settings("2") + secret("2"));
     await push(sha("d"), sha("e"));
     expect(github.deployments).toHaveLength(deploymentsBefore + 1);
     for (const d of github.deployments)
