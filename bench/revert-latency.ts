@@ -88,11 +88,11 @@ try {
       await probot.receive({ name: "push", id: `${run}-${after}`, payload } as never);
     };
     await push("0".repeat(40), "a".repeat(40), false);
-    await deps.queue.idle();
+    await deps.deploys.idle();
     const seen = deadlineSeen(config, namespace);
     await push("a".repeat(40), "b".repeat(40), true);
     const deadline = await seen;
-    await deps.queue.idle();
+    await deps.deploys.idle();
     const revert = github.graphql.find((g) => g.mutation === "revertPullRequest");
     if (!revert) throw new Error("no revert was requested");
     delays.push(revert.at - deadline);

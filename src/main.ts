@@ -29,7 +29,10 @@ async function shutdown(signal: string): Promise<void> {
   log?.info(`${signal}: no new webhooks; finishing queued work`);
   await server.stop();
   // Queued work lives only in memory and GitHub does not redeliver, so give it a while, but not forever.
-  await Promise.race([deps?.queue.idle(), new Promise((resolve) => setTimeout(resolve, 25_000))]);
+  await Promise.race([
+    Promise.all([deps?.queue.idle(), deps?.deploys.idle()]),
+    new Promise((resolve) => setTimeout(resolve, 25_000)),
+  ]);
   log?.info("stopped");
   process.exit(0);
 }

@@ -11,7 +11,13 @@ import { type Log, WorkQueue } from "../work-queue.js";
 
 /** What the handlers share: the work queue, a write pacer per installation, and where trees are cached. */
 export interface AppDeps {
+  /** Previews and commands: rendering, one job per PR. */
   queue: WorkQueue;
+  /**
+   * Deploys, one job per branch, apart from previews: a deploy spends minutes waiting for health, and
+   * previews must not queue behind it.
+   */
+  deploys: WorkQueue;
   /** The operator's clusters and which repositories may use them (`CAPSTAN_CONFIG`), if any. */
   server?: ServerConfig;
   pacerFor(installation: number): Pacer;
@@ -45,6 +51,7 @@ export function createDeps(
   const deliveries = new Set<string>();
   return {
     queue: new WorkQueue(log),
+    deploys: new WorkQueue(log),
     server: overrides.server,
     healthTimeoutMs: overrides.healthTimeoutMs,
     pacerFor(installation) {

@@ -10,7 +10,7 @@ export function onPush(deps: AppDeps) {
     const branch = push.ref.slice("refs/heads/".length);
     const { owner, repo } = context.repo();
     const installation = push.installation?.id ?? 0;
-    deps.queue.push(`${owner}/${repo}@${branch}`, async () => {
+    deps.deploys.push(`${owner}/${repo}@${branch}`, async () => {
       await deployPush({
         octokit: context.octokit,
         pacer: deps.pacerFor(installation),

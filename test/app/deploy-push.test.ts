@@ -58,7 +58,7 @@ describe("deploying a push that cannot be deployed", () => {
     github.mergedPulls.set(after, { number: 7, title: "Change", author: "mona", nodeId: "PR_7", labels: [] });
     const payload = pushPayload(before, after);
     await harness.probot.receive({ name: "push", id: `push-${after}`, payload } as never);
-    await deps.queue.idle();
+    await deps.deploys.idle();
   }
   const statuses = () => github.deployments.map((d) => d.statuses.map((s) => `${s.state}: ${s.description}`));
 

@@ -88,7 +88,7 @@ describe("deploy on merge, and the automatic revert", () => {
     github.branches.set("main", after);
     const payload = pushPayload(before, after, message);
     await probot.receive({ name: "push", id, payload } as never);
-    await deps.queue.idle();
+    await deps.deploys.idle();
   }
   const states = () =>
     github.deployments.map(
@@ -227,7 +227,7 @@ describe("deploy on merge, and the automatic revert", () => {
     const payload = pushPayload(sha("a"), sha("b"));
     github.branches.set("main", sha("f"));
     await probot.receive({ name: "push", id: "moved", payload } as never);
-    await deps.queue.idle();
+    await deps.deploys.idle();
     expect(states().at(-1)).toBe("production@b: queued>in_progress>failure");
     expect(github.graphql).toEqual([]);
     expect(github.comments.at(-1)!.body).toContain(
