@@ -28,6 +28,8 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   log?.info(`${signal}: no new webhooks; finishing queued work`);
   await server.stop();
+  // Running deploys stop sending and mark their Deployments failed, instead of being cut off mid-way.
+  deps?.shutdown.abort("Capstan is shutting down");
   // Queued work lives only in memory and GitHub does not redeliver, so give it a while, but not forever.
   await Promise.race([
     Promise.all([deps?.queue.idle(), deps?.deploys.idle()]),

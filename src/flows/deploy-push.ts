@@ -51,6 +51,8 @@ export interface PushDeployInput {
   message: string;
   /** Override every environment's health timeout (tests). */
   healthTimeoutMs?: number;
+  /** Aborted when the server stops: the running deploy stops and its Deployment says so. */
+  signal?: AbortSignal;
 }
 
 /** What a push deployed, and what became of a revert. */
@@ -93,6 +95,8 @@ export async function deployPush(input: PushDeployInput): Promise<PushDeployResu
   const allowed = allowedClusters(input.server, repository);
   const outcomes: DeployOutcome[] = [];
   for (const env of environments) {
+    // A server that is stopping starts no new deploy.
+    if (input.signal?.aborted) break;
     const outcome = configError
       ? await record(input, env, async () => ({ environment: env.name, error: configError! }))
       : await deployOne(input, env, root, baseline, allowed);
@@ -181,6 +185,7 @@ async function deployOne(
       revision: input.after,
       wait: true,
       timeoutMs: input.healthTimeoutMs,
+      signal: input.signal,
     });
     const count = (action: string) => result.sync.applied.filter((r) => r.action === action).length;
     return {

@@ -35,6 +35,8 @@ export interface DeployInput {
   lease?: Omit<LeaseOptions, "name" | "namespace">;
   /** Called with each object's apply outcome as soon as it is known. */
   onResult?: (result: ApplyResult) => void;
+  /** Stops the deploy (the server is shutting down): nothing more is sent and the wait ends. */
+  signal?: AbortSignal;
 }
 
 /** What a deploy did: the sync, then (if waited for) the health verdict. */
@@ -69,15 +71,19 @@ export async function deployEnvironment(input: DeployInput): Promise<DeployResul
   }
   await ensureNamespace(input.cluster, env.namespace);
   const lease = { ...input.lease, name: parentName(env.name), namespace: env.namespace };
-  return withLease(input.cluster, lease, async (signal) => {
+  return withLease(input.cluster, lease, async (leased) => {
+    // Stop on a lost lease, or when the caller stops.
+    const signal = input.signal ? AbortSignal.any([leased, input.signal]) : leased;
     const sync = await syncEnvironment(input.cluster, input.manifests, { ...options, signal });
-    // A sync that lost its lease does not wait: the verdict would belong to whoever holds it now.
-    if (!input.wait || !sync.succeeded || signal.aborted) return { sync, durationMs: Date.now() - started };
-    const health = await waitForHealth(input.cluster, await resolveScopes(input.cluster, input.manifests), {
-      timeoutMs: input.timeoutMs ?? parseDuration(env.healthTimeout),
-      labelSelector: `${APPLYSET.partOf}=${environmentApplySetId(env.name, env.namespace)}`,
-      signal,
-    });
+    if (!input.wait || !sync.succeeded) return { sync, durationMs: Date.now() - started };
+    // A deploy that lost its lease (or was stopped) does not wait: the verdict would not be this deploy's.
+    const health = signal.aborted
+      ? undefined
+      : await waitForHealth(input.cluster, await resolveScopes(input.cluster, input.manifests), {
+          timeoutMs: input.timeoutMs ?? parseDuration(env.healthTimeout),
+          labelSelector: `${APPLYSET.partOf}=${environmentApplySetId(env.name, env.namespace)}`,
+          signal,
+        });
     if (signal.aborted) {
       // No verdict, so no revert: the deploy failed for a reason that is not this revision's health.
       const problems = [...sync.problems, `the health wait stopped: ${String(signal.reason)}`];

@@ -18,6 +18,8 @@ export interface AppDeps {
    * previews must not queue behind it.
    */
   deploys: WorkQueue;
+  /** Aborted when the server stops: running deploys stop writing and record why on their Deployment. */
+  shutdown: AbortController;
   /** The operator's clusters and which repositories may use them (`CAPSTAN_CONFIG`), if any. */
   server?: ServerConfig;
   pacerFor(installation: number): Pacer;
@@ -52,6 +54,7 @@ export function createDeps(
   return {
     queue: new WorkQueue(log),
     deploys: new WorkQueue(log),
+    shutdown: new AbortController(),
     server: overrides.server,
     healthTimeoutMs: overrides.healthTimeoutMs,
     pacerFor(installation) {

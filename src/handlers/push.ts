@@ -26,6 +26,7 @@ export function onPush(deps: AppDeps) {
         after: push.after,
         message: push.head_commit?.message ?? "",
         healthTimeoutMs: deps.healthTimeoutMs,
+        signal: deps.shutdown.signal,
       });
     });
   };

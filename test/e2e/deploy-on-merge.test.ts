@@ -235,6 +235,31 @@ describe("deploy on merge, and the automatic revert", () => {
     );
   });
 
+  it("marks a running deploy failed when the server stops, and reverts nothing", async () => {
+    app();
+    commit("a", api(2, "never-ready"));
+    github.mergedPulls.set(sha("a"), {
+      number: 50,
+      title: "Slow",
+      author: "mona",
+      nodeId: "PR_s",
+      labels: [],
+    });
+    github.branches.set("main", sha("a"));
+    await probot.receive({ name: "push", id: "stopping", payload: pushPayload(ZERO, sha("a")) } as never);
+    // Stop once the deploy is waiting for health.
+    for (let i = 0; i < 100 && github.deployments[0]?.statuses.length !== 2; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500));
+    deps.shutdown.abort("Capstan is shutting down");
+    await deps.deploys.idle();
+    expect(states()).toEqual(["production@a: queued>in_progress>failure"]);
+    expect(github.deployments[0]!.statuses.at(-1)!.description).toBe(
+      "Sync failed: the health wait stopped: Capstan is shutting down",
+    );
+    expect(github.graphql).toEqual([]);
+  });
+
   it("fails the Deployment and applies nothing for a cluster the server does not allow", async () => {
     app("someone/else:\n    clusters: [test]");
     commit("a", api(1));
