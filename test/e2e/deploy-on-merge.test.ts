@@ -124,7 +124,7 @@ describe("deploy on merge, and the automatic revert", () => {
     expect(deployed).toMatch(/\| \[`production`\]\(.+\) \| deployed \| 3 \| 0 \| 0 \| Healthy \| \d+ s \|/);
 
     // PR #11 makes the pods crashloop: Degraded, a failed Deployment, and one revert of #11.
-    commit("c", api(3, "crashloop") + settings("2") + secret("2"));
+    commit("c", api(3, "crashloop") + settings("2") + secret("2"), "    revert:\n      autoMerge: true\n");
     github.mergedPulls.set(sha("c"), {
       number: 11,
       title: "Break api",
@@ -137,10 +137,11 @@ describe("deploy on merge, and the automatic revert", () => {
     expect(github.deployments.at(-1)!.statuses.at(-1)!.description).toMatch(
       new RegExp(`^Degraded: Deployment/${ns}/api: Degraded \\(.*progress deadline`),
     );
+    const revert = github.openedPulls[0]!;
     expect(github.graphql.map((g) => [g.mutation, g.input.pullRequestId])).toEqual([
       ["revertPullRequest", "PR_c"],
+      ["enablePullRequestAutoMerge", revert.nodeId],
     ]);
-    const revert = github.openedPulls[0]!;
     expect(revert.title).toBe('Revert "Break api"');
     expect(revert.labels).toEqual(["capstan:revert"]);
     expect(revert.body).toContain("@mona");
@@ -154,12 +155,13 @@ describe("deploy on merge, and the automatic revert", () => {
     expect(failed).toContain(
       `Health failed, so Capstan opened a revert: #${revert.number} (https://github.com/Codertocat/Hello-World/pull/${revert.number}).`,
     );
+    expect(failed).toContain("Auto-merge is on for the revert.");
 
     // The same delivery again deploys nothing and reverts nothing.
     const deploymentsBefore = github.deployments.length;
     await push(sha("b"), sha("c"));
     expect(github.deployments).toHaveLength(deploymentsBefore);
-    expect(github.graphql).toHaveLength(1);
+    expect(github.graphql).toHaveLength(2);
 
     // The revert merges (its tree is b's): deployed again, Healthy, and no revert of the revert.
     commit("d", api(3) + settings("2") + secret("2"));
@@ -172,7 +174,7 @@ describe("deploy on merge, and the automatic revert", () => {
     });
     await push(sha("c"), sha("d"));
     expect(states().at(-1)).toBe("production@d: queued>in_progress>success");
-    expect(github.graphql).toHaveLength(1);
+    expect(github.graphql).toHaveLength(2);
     const live = await testCluster().apps.readNamespacedDeployment({ namespace: ns, name: "api" });
     expect(live.spec?.template.metadata?.labels?.["capstan.test/fail"]).toBeUndefined();
     expect(live.status?.availableReplicas).toBe(3);
@@ -190,7 +192,7 @@ describe("deploy on merge, and the automatic revert", () => {
     );
   });
 
-  it("does not revert a commit that is itself a Capstan revert", async () => {
+  it("does not revert a commit that is itself a Capstan revert, nor where reverts are off", async () => {
     app();
     commit("a", api(1));
     await push(ZERO, sha("a"));
@@ -206,6 +208,20 @@ describe("deploy on merge, and the automatic revert", () => {
     expect(states().at(-1)).toBe("production@b: queued>in_progress>failure");
     expect(github.comments.at(-1)!.body).toContain("Not reverting bbbbbbb: it is itself a Capstan revert.");
 
+    // An environment that turned reverts off is only reported.
+    commit("c", api(2, "crashloop"), "    revert:\n      enabled: false\n");
+    github.mergedPulls.set(sha("c"), {
+      number: 21,
+      title: "More",
+      author: "mona",
+      nodeId: "PR_m",
+      labels: [],
+    });
+    await push(sha("b"), sha("c"));
+    expect(states().at(-1)).toBe("production@c: queued>in_progress>failure");
+    expect(github.comments.at(-1)!.body).toContain(
+      "Not reverting ccccccc: reverts are disabled for these environments.",
+    );
     expect(github.graphql).toEqual([]);
   });
 
