@@ -219,8 +219,8 @@ function parseSync(args: readonly string[]): SyncCommandOptions {
   if (values.timeout !== undefined) {
     try {
       timeoutMs = parseDuration(values.timeout);
-    } catch {
-      throw new UsageError(`--timeout must be a duration such as 90s, 5m or 1h30m (got "${values.timeout}")`);
+    } catch (err) {
+      throw new UsageError(`--timeout: ${(err as Error).message}`);
     }
     if (!values.wait) throw new UsageError("--timeout goes with --wait");
   }

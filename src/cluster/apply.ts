@@ -2,6 +2,7 @@ import { PatchStrategy } from "@kubernetes/client-node";
 import { deepEqual } from "../diff/index.js";
 import { type KubeObject, type Manifest, normalize, type ObjectRef, refKey } from "../manifests/index.js";
 import { type AppliedRecord, appliedHash, holds } from "./applied-record.js";
+import { APPLYSET, OWNER } from "./applyset.js";
 import type { ClusterClient } from "./connect.js";
 import { isImmutableError, isNotFound, ObjectError } from "./errors.js";
 import { FIELD_MANAGER } from "./field-manager.js";
@@ -198,6 +199,9 @@ async function applyOne(
   lastHash: string | undefined,
 ): Promise<ApplyResult> {
   if (live instanceof ObjectError) return { ref: m.ref, action: "failed", error: live };
+  const taken = claimedElsewhere(m.object, live);
+  if (taken)
+    return { ref: m.ref, action: "failed", error: new ObjectError(m.ref, "apply", new Error(taken)) };
   const hash = appliedHash(m.object);
   // Applied exactly so before, and every value sent is still live: applying again would change nothing.
   if (live && lastHash === hash && holds(live, m.object)) return { ref: m.ref, action: "unchanged", hash };
@@ -232,6 +236,20 @@ async function applyOne(
     }
     return { ref: m.ref, action: "failed", error: new ObjectError(m.ref, "apply", err) };
   }
+}
+
+// Why a live object is not ours to write: it is a member of another ApplySet (another environment's or
+// another repository's), or a Namespace another repository owns. Force-applying would take it over.
+function claimedElsewhere(desired: KubeObject, live: KubeObject | undefined): string | undefined {
+  const have = live?.metadata.labels ?? {};
+  const want = desired.metadata.labels ?? {};
+  const set = have[APPLYSET.partOf];
+  if (set !== undefined && set !== want[APPLYSET.partOf])
+    return `it belongs to another ApplySet (${APPLYSET.partOf}=${set}): another environment or repository applies it; not taken over`;
+  const owner = have[OWNER.id];
+  if (owner !== undefined && owner !== want[OWNER.id])
+    return `it belongs to another repository (${OWNER.id}=${owner}); not taken over`;
+  return undefined;
 }
 
 function apply(cluster: ClusterClient, m: Manifest, dryRun: boolean) {

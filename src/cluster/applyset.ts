@@ -17,6 +17,21 @@ export const SYNC_RECORD = {
   result: "capstan.dev/result",
 } as const;
 
+/**
+ * Which repository owns a parent, a Lease or a Namespace Capstan created: the repository's numeric id as a
+ * label (ids never change hands), its name as an annotation for people.
+ */
+export const OWNER = {
+  id: "capstan.dev/repository-id",
+  name: "capstan.dev/repository",
+} as const;
+
+/** The repository a sync is for: its numeric id decides, its name is for messages. */
+export interface Owner {
+  id: number;
+  name: string;
+}
+
 /** The tooling value Capstan writes on its parents. */
 export const TOOLING = "capstan/v1";
 
@@ -56,31 +71,48 @@ export function splitList(value: string | undefined): string[] {
 }
 
 /**
- * The objects with the ApplySet membership label added (a copy; inputs are not changed).
+ * The objects with the ApplySet membership label added (a copy; inputs are not changed). Namespaces also
+ * get their owner's label, which is what makes a namespace a repository's own (see the default reach).
  *
- * @throws Error naming an object that already carries a membership label, which only the tool may set
+ * @throws Error naming an object that already carries a membership or owner label, which only the tool
+ *   may set
  */
-export function withMembership(manifests: readonly Manifest[], id: string): Manifest[] {
+export function withMembership(manifests: readonly Manifest[], id: string, owner?: Owner): Manifest[] {
   return manifests.map((m) => {
     const labels = m.object.metadata.labels ?? {};
-    if (APPLYSET.partOf in labels)
-      throw new Error(
-        `${m.ref.kind}/${m.ref.name} already has the label ${APPLYSET.partOf}; remove it from the manifest`,
-      );
+    for (const reserved of [APPLYSET.partOf, OWNER.id]) {
+      if (reserved in labels)
+        throw new Error(
+          `${m.ref.kind}/${m.ref.name} already has the label ${reserved}; remove it from the manifest`,
+        );
+    }
+    const namespace = m.ref.kind === "Namespace" && m.ref.group === "";
+    const added = {
+      [APPLYSET.partOf]: id,
+      ...(namespace && owner ? { [OWNER.id]: String(owner.id) } : {}),
+    };
     return {
       ...m,
-      object: {
-        ...m.object,
-        metadata: { ...m.object.metadata, labels: { ...labels, [APPLYSET.partOf]: id } },
-      },
+      object: { ...m.object, metadata: { ...m.object.metadata, labels: { ...labels, ...added } } },
     };
   });
 }
 
+/** Whether a live object may be deleted by a prune only with explicit consent, and why. */
+export function cascades(ref: Pick<ObjectRef, "group" | "kind">): string | undefined {
+  if (ref.group === "" && ref.kind === "Namespace") return "deleting a Namespace deletes everything in it";
+  if (ref.group === "apiextensions.k8s.io" && ref.kind === "CustomResourceDefinition")
+    return "deleting a CRD deletes every custom resource of its kind, in every namespace";
+  return undefined;
+}
+
+/** The annotation value that lets a prune delete a Namespace or a CRD: `capstan.dev/prune: allow`. */
+export const PRUNE_ANNOTATION = "capstan.dev/prune";
+
 /** Whether a live object opted out of pruning (Capstan's annotation, or Argo CD's sync option). */
 export function pruneDisabled(annotations: Record<string, string> | undefined): boolean {
   if (!annotations) return false;
-  if (annotations["capstan.dev/prune"] === "disabled") return true;
+  if (annotations[PRUNE_ANNOTATION] === "disabled") return true;
   return (annotations["argocd.argoproj.io/sync-options"] ?? "")
     .split(",")
     .some((o) => o.trim() === "Prune=false");

@@ -6,7 +6,18 @@ export {
   defaultApplyOptions,
   RECREATE_ANNOTATION,
 } from "./apply.js";
-export { APPLYSET, applySetId, groupKind, pruneDisabled, SYNC_RECORD, TOOLING } from "./applyset.js";
+export {
+  APPLYSET,
+  applySetId,
+  cascades,
+  groupKind,
+  OWNER,
+  type Owner,
+  PRUNE_ANNOTATION,
+  pruneDisabled,
+  SYNC_RECORD,
+  TOOLING,
+} from "./applyset.js";
 export { type ClusterClient, clientFor, connect, connectKubeconfig } from "./connect.js";
 export {
   asClusterError,
@@ -20,6 +31,7 @@ export { FIELD_MANAGER } from "./field-manager.js";
 export { defaultHolder, type LeaseOptions, withLease } from "./lease.js";
 export { type LiveDiff, liveDiff } from "./live-diff.js";
 export { type EnvironmentSet, listMembers, type Member, readEnvironmentSet } from "./members.js";
+export { namespaceOwners } from "./namespace-owners.js";
 export { collectionPath, ObjectClient, type ResourceInfo } from "./object-client.js";
 export { syncSteps, WAVE_ANNOTATIONS, waveOf } from "./order.js";
 export { resolveScopes } from "./scope.js";

@@ -14,7 +14,7 @@ import {
   maskSecretPair,
   normalize,
 } from "../manifests/index.js";
-import { withMembership } from "./applyset.js";
+import { type Owner, withMembership } from "./applyset.js";
 import type { ClusterClient } from "./connect.js";
 import { isNotFound, ObjectError } from "./errors.js";
 import { FIELD_MANAGER } from "./field-manager.js";
@@ -38,13 +38,17 @@ export interface LiveDiff extends EnvironmentDiff {
 export async function liveDiff(
   cluster: ClusterClient,
   manifests: readonly Manifest[],
-  environment?: { name: string; namespace: string; prune: boolean },
+  environment?: { name: string; namespace: string; prune: boolean; owner?: Owner },
 ): Promise<LiveDiff> {
   // A sync labels every object as a member of the environment's ApplySet, so the dry-run must too, or
   // every synced object would show the label's removal.
   const scoped = await resolveScopes(cluster, manifests);
   const objects = environment
-    ? withMembership(scoped, environmentApplySetId(environment.name, environment.namespace))
+    ? withMembership(
+        scoped,
+        environmentApplySetId(environment.name, environment.namespace),
+        environment.owner,
+      )
     : scoped;
   const changes: ObjectChange[] = [];
   const errors: ObjectError[] = [];
@@ -90,7 +94,7 @@ export async function liveDiff(
     });
   }
   if (environment?.prune) {
-    for (const member of await plannedPrunes(cluster, scoped, environment)) {
+    for (const member of await plannedPrunes(cluster, scoped, environment, environment.owner)) {
       const [before] = maskSecretPair(normalize(member.object as KubeObject), undefined);
       changes.push({
         action: "removed",

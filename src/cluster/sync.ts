@@ -6,9 +6,13 @@ import { type ApplyOptions, type ApplyResult, applyObjects, defaultApplyOptions 
 import {
   APPLYSET,
   applySetId,
+  cascades,
   groupKind,
   groupKindsOf,
   namespacesOf,
+  OWNER,
+  type Owner,
+  PRUNE_ANNOTATION,
   pruneDisabled,
   SYNC_RECORD,
   splitList,
@@ -35,8 +39,15 @@ export interface SyncOptions {
   allowEmpty: boolean;
   /** How to apply; with `dryRun` nothing is written, the parent included, and prunes are only listed. */
   apply: ApplyOptions;
-  /** Aborted when the sync must stop writing (its lease was lost): nothing is pruned then. */
+  /** Aborted when the sync must stop writing (its lease was lost): nothing more is applied or pruned. */
   signal?: AbortSignal;
+  /**
+   * The repository the environment belongs to, recorded on the parent. A parent recorded for another
+   * repository is refused; without an owner, only a parent that records none is synced.
+   */
+  owner?: Owner;
+  /** Called after each object a prune deleted. */
+  onPrune?: (ref: ObjectRef) => void | Promise<void>;
 }
 
 /** Defaults for the options that have them. */
@@ -67,10 +78,11 @@ export async function syncedRevision(
   cluster: ClusterClient,
   environment: string,
   namespace: string,
+  owner?: Owner,
 ): Promise<string | undefined> {
   const parent = environmentParent(environment, namespace);
   try {
-    return (await readParent(cluster, parent, applySetId(parent))).revision || undefined;
+    return (await readParent(cluster, parent, applySetId(parent), owner)).revision || undefined;
   } catch (err) {
     if (err instanceof CapstanError) return undefined;
     throw err;
@@ -82,6 +94,8 @@ export interface SyncResult {
   applied: ApplyResult[];
   /** Members deleted (or, in a dry run, to be deleted) because the render no longer has them. */
   pruned: Array<{ ref: ObjectRef; error?: ObjectError }>;
+  /** Members the render no longer has that were left in place, because deleting them would cascade. */
+  kept: Array<{ ref: ObjectRef; reason: string }>;
   /** Whether every apply, prune and the final record succeeded. */
   succeeded: boolean;
   /** Why the sync failed as a whole (not per object): prune skipped, the record not written… */
@@ -98,11 +112,12 @@ export interface SyncResult {
  *    can still prune everything it may have created.
  * 3. Apply the objects with the ApplySet membership label (see `applyObjects`).
  * 4. Only if every apply succeeded: delete the members the render no longer has, except those that opted
- *    out of pruning.
+ *    out of pruning, and Namespaces and CRDs (their deletion cascades) unless they opted in. Pruning
+ *    stops as soon as the signal is aborted.
  * 5. Record the exact new set, the revision, the time and the result on the parent.
  *
- * @throws CapstanError when the parent belongs to another tool, or the sync would prune everything and the
- *   environment does not allow that; nothing is written then
+ * @throws CapstanError when the parent belongs to another tool or another repository, or the sync would
+ *   prune everything and the environment does not allow that; nothing is written then
  */
 export async function syncEnvironment(
   cluster: ClusterClient,
@@ -116,18 +131,19 @@ export async function syncEnvironment(
       `the render of ${options.environment} is empty, so the sync would prune every object; refused (set allowEmpty: true to allow it)`,
     );
   }
-  const members = withMembership(await resolveScopes(cluster, manifests), id);
+  const members = withMembership(await resolveScopes(cluster, manifests), id, options.owner);
   const dryRun = options.apply.dryRun ?? false;
-  const old = await readParent(cluster, parent, id);
+  const old = await readParent(cluster, parent, id, options.owner);
   const refs = members.map((m) => m.ref);
   const groupKinds = groupKindsOf(refs);
   const namespaces = namespacesOf(refs, parent.namespace);
   if (!dryRun) {
-    await ensureNamespace(cluster, parent.namespace);
+    await ensureNamespace(cluster, parent.namespace, options.owner);
     await writeParent(
       cluster,
       parent,
       id,
+      options.owner,
       {
         [APPLYSET.groupKinds]: union(old.groupKinds, groupKinds).join(","),
         [APPLYSET.namespaces]: union(old.namespaces, namespaces).join(","),
@@ -148,6 +164,7 @@ export async function syncEnvironment(
     signal: options.signal,
   });
   const pruned: SyncResult["pruned"] = [];
+  const kept: SyncResult["kept"] = [];
   const problems: string[] = [];
   const failed = applied.filter((r) => r.action === "failed").length;
   if (failed > 0 && options.prune)
@@ -156,10 +173,22 @@ export async function syncEnvironment(
     problems.push(`stopped: ${String(options.signal.reason)}; nothing was pruned`);
   else if (options.prune && old.exists) {
     try {
-      await prune(cluster, union(old.groupKinds, groupKinds), members, id, dryRun, pruned);
+      await prune(
+        cluster,
+        union(old.groupKinds, groupKinds),
+        members,
+        id,
+        { ...options, dryRun },
+        pruned,
+        kept,
+      );
     } catch (err) {
       problems.push(`pruning stopped: ${(err as Error).message}`);
     }
+    if (options.signal?.aborted)
+      problems.push(
+        `stopped: ${String(options.signal.reason)}; pruning stopped after ${pruned.length} object(s)`,
+      );
   }
   const succeeded = failed === 0 && problems.length === 0 && pruned.every((p) => !p.error);
   // Pruning is what lets the recorded set shrink to this render's; without it, the union is kept so a
@@ -172,6 +201,7 @@ export async function syncEnvironment(
         cluster,
         parent,
         id,
+        options.owner,
         {
           // After a failure the union stays recorded, so the next sync still prunes what this one created.
           [APPLYSET.groupKinds]: (exact ? groupKinds : union(old.groupKinds, groupKinds)).join(","),
@@ -200,22 +230,33 @@ export async function syncEnvironment(
   return {
     applied,
     pruned,
+    kept,
     succeeded: succeeded && problems.length === 0,
     problems,
     previousRevision: old.revision,
   };
 }
 
-// Deletes (or, in a dry run, lists) the live members the render no longer has, except opted-out ones.
+// Deletes (or, in a dry run, lists) the live members the render no longer has, except opted-out ones and
+// those whose deletion would cascade without consent; stops when the signal is aborted.
 async function prune(
   cluster: ClusterClient,
   groupKinds: readonly string[],
   members: readonly Manifest[],
   id: string,
-  dryRun: boolean,
+  options: Pick<SyncOptions, "signal" | "onPrune"> & { dryRun: boolean },
   pruned: SyncResult["pruned"],
+  kept: SyncResult["kept"],
 ): Promise<void> {
+  const { dryRun, signal } = options;
   for (const item of await pruneCandidates(cluster, groupKinds, members, id)) {
+    // Another holder may own the environment by now: not one more delete.
+    if (signal?.aborted) return;
+    const cascade = cascadeWithoutConsent(item);
+    if (cascade) {
+      kept.push({ ref: item.ref, reason: cascade });
+      continue;
+    }
     if (dryRun) {
       pruned.push({ ref: item.ref });
       continue;
@@ -230,10 +271,18 @@ async function prune(
         "Background",
       );
       pruned.push({ ref: item.ref });
+      await options.onPrune?.(item.ref);
     } catch (err) {
       if (!isNotFound(err)) pruned.push({ ref: item.ref, error: new ObjectError(item.ref, "delete", err) });
     }
   }
+}
+
+// Why a prune candidate is left in place: its deletion cascades and it carries no `capstan.dev/prune: allow`.
+function cascadeWithoutConsent(item: Member): string | undefined {
+  const cascade = cascades(item.ref);
+  if (!cascade || item.annotations?.[PRUNE_ANNOTATION] === "allow") return undefined;
+  return `left in place (${cascade}); annotate it ${PRUNE_ANNOTATION}: allow to let a prune delete it`;
 }
 
 async function pruneCandidates(
@@ -261,13 +310,14 @@ export async function plannedPrunes(
   cluster: ClusterClient,
   manifests: readonly Manifest[],
   environment: { name: string; namespace: string },
+  owner?: Owner,
 ): Promise<Member[]> {
   const parent = environmentParent(environment.name, environment.namespace);
   const id = applySetId(parent);
-  const old = await readParent(cluster, parent, id);
+  const old = await readParent(cluster, parent, id, owner);
   if (!old.exists) return [];
   const groupKinds = union(old.groupKinds, groupKindsOf(manifests.map((m) => m.ref)));
-  return pruneCandidates(cluster, groupKinds, manifests, id);
+  return (await pruneCandidates(cluster, groupKinds, manifests, id)).filter((m) => !cascadeWithoutConsent(m));
 }
 
 interface ParentState {
@@ -283,7 +333,12 @@ interface ParentState {
 
 type Parent = { name: string; namespace: string; kind: string; group: string };
 
-async function readParent(cluster: ClusterClient, parent: Parent, id: string): Promise<ParentState> {
+async function readParent(
+  cluster: ClusterClient,
+  parent: Parent,
+  id: string,
+  owner: Owner | undefined,
+): Promise<ParentState> {
   let live: {
     metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
     data?: Record<string, string>;
@@ -309,6 +364,16 @@ async function readParent(cluster: ClusterClient, parent: Parent, id: string): P
       `ConfigMap/${parent.namespace}/${parent.name} exists but is not Capstan's ApplySet parent (id ${labels[APPLYSET.id] ?? "none"}, tooling ${annotations[APPLYSET.tooling] ?? "none"}); refused`,
     );
   }
+  const recorded = labels[OWNER.id];
+  // A parent that records no repository (an older Capstan's, or `capstan sync`'s) is adopted by the first
+  // repository that syncs it; one that records a repository is that repository's alone.
+  if (recorded !== undefined && recorded !== String(owner?.id)) {
+    const theirs = `${annotations[OWNER.name] ?? "a repository"} (id ${recorded})`;
+    const ours = owner ? `${owner.name} (id ${owner.id})` : "a sync that names no repository";
+    throw new CapstanError(
+      `ConfigMap/${parent.namespace}/${parent.name} is the ApplySet parent of environment ${parent.name.slice("capstan-".length)} for ${theirs}, not for ${ours}; refused, nothing was applied or pruned. Two repositories cannot share an environment name in one namespace: rename the environment or move it to another namespace`,
+    );
+  }
   return {
     exists: true,
     groupKinds: splitList(annotations[APPLYSET.groupKinds]),
@@ -327,6 +392,7 @@ async function writeParent(
   cluster: ClusterClient,
   parent: Parent,
   id: string,
+  owner: Owner | undefined,
   annotations: Record<string, string>,
   applied: string | undefined,
 ): Promise<void> {
@@ -337,8 +403,12 @@ async function writeParent(
       metadata: {
         name: parent.name,
         namespace: parent.namespace,
-        labels: { [APPLYSET.id]: id },
-        annotations: { [APPLYSET.tooling]: TOOLING, ...annotations },
+        labels: { [APPLYSET.id]: id, ...(owner ? { [OWNER.id]: String(owner.id) } : {}) },
+        annotations: {
+          [APPLYSET.tooling]: TOOLING,
+          ...(owner ? { [OWNER.name]: owner.name } : {}),
+          ...annotations,
+        },
       },
       ...(applied !== undefined ? { data: { [APPLIED_KEY]: applied } } : {}),
     } as never,
@@ -360,11 +430,15 @@ async function namespaceExists(cluster: ClusterClient, name: string): Promise<bo
   }
 }
 
-/** Creates a namespace unless it exists (the environment's, which holds its parent and Lease). */
-export async function ensureNamespace(cluster: ClusterClient, name: string): Promise<void> {
+/**
+ * Creates a namespace unless it exists (the environment's, which holds its parent and Lease). One created
+ * for a repository records it as its owner.
+ */
+export async function ensureNamespace(cluster: ClusterClient, name: string, owner?: Owner): Promise<void> {
   if (!(await namespaceExists(cluster, name))) {
+    const labels = owner ? { [OWNER.id]: String(owner.id) } : undefined;
     await cluster.objects.patch(
-      { apiVersion: "v1", kind: "Namespace", metadata: { name } } as never,
+      { apiVersion: "v1", kind: "Namespace", metadata: { name, ...(labels ? { labels } : {}) } } as never,
       undefined,
       undefined,
       FIELD_MANAGER,

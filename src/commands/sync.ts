@@ -33,8 +33,10 @@ export interface SyncObjectJson {
   kind: string;
   namespace: string | null;
   name: string;
-  action: "created" | "configured" | "unchanged" | "pruned" | "failed";
+  action: "created" | "configured" | "unchanged" | "pruned" | "kept" | "failed";
   error?: string;
+  /** Why a removed object was left in place (`kept`): deleting it would cascade. */
+  reason?: string;
 }
 
 /**
@@ -93,7 +95,7 @@ export async function sync(options: SyncCommandOptions): Promise<{ output: strin
   }
 }
 
-/** The per-object results of a deploy, pruned objects last. */
+/** The per-object results of a deploy, pruned (and kept) objects last. */
 export function objectResults(result: DeployResult): SyncObjectJson[] {
   const line = (ref: ObjectRef, action: SyncObjectJson["action"], error?: Error): SyncObjectJson => ({
     kind: ref.kind,
@@ -105,6 +107,7 @@ export function objectResults(result: DeployResult): SyncObjectJson[] {
   return [
     ...result.sync.applied.map((r) => line(r.ref, r.action, r.error)),
     ...result.sync.pruned.map((p) => line(p.ref, p.error ? "failed" : "pruned", p.error)),
+    ...result.sync.kept.map((k) => ({ ...line(k.ref, "kept"), reason: k.reason })),
   ];
 }
 
@@ -145,7 +148,8 @@ function syncText(environment: string, revision: string, dryRun: boolean, result
     ...rows.map((r) => {
       const action = dryRun && r.action === "pruned" ? "would prune" : r.action;
       const ref = formatRef({ group: "", kind: r.kind, namespace: r.namespace, name: r.name });
-      return `${action.padEnd(12)} ${ref}${r.error ? `\n${" ".repeat(13)}${r.error}` : ""}`;
+      const detail = r.error ?? r.reason;
+      return `${action.padEnd(12)} ${ref}${detail ? `\n${" ".repeat(13)}${detail}` : ""}`;
     }),
   ];
   const counts = new Map<string, number>();

@@ -1,3 +1,4 @@
+export { matchesAny, matchesGlob } from "./glob.js";
 export { configJsonSchema, configJsonSchemaText } from "./json-schema.js";
 export { CONFIG_PATH, MAX_CONFIG_BYTES, parseConfig } from "./load.js";
 export { repoPath } from "./paths.js";
@@ -13,12 +14,19 @@ export {
 } from "./schema.js";
 export {
   allowedClusters,
+  branchMayDeploy,
+  branchRefusal,
   checkClusterAccess,
   clusterSchema,
+  DEFAULT_CLUSTER_SCOPED,
+  fullName,
+  grantsFor,
   parseServerConfig,
+  type Reach,
+  type RepositoryIdentity,
   readServerConfig,
   type ServerConfig,
   serverConfigSchema,
 } from "./server.js";
-export { parseDuration, validateConfig } from "./validate.js";
+export { MAX_DURATION_MS, parseDuration, validateConfig } from "./validate.js";
 export { parseYamlConfig, type SemanticProblem, type YamlConfigOptions } from "./yaml-config.js";

@@ -1,7 +1,8 @@
 import { z } from "zod";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DURATION = /^(\d+h)?(\d+m)?(\d+s)?$/;
+// At least one part: `""` is no duration. The 24 h bound is checked in validate.ts, with the line.
+const DURATION = /^(\d+h(\d+m)?(\d+s)?|\d+m(\d+s)?|\d+s)$/;
 
 /** How strongly a policy rule's finding counts. */
 export const severitySchema = z
@@ -129,12 +130,12 @@ export const environmentSchema = z
       .boolean()
       .default(false)
       .meta({ description: "Allow a sync that would prune every object of the environment." }),
-    /** How long to wait for health after a sync, e.g. `90s`, `5m`, `1h30m`. */
+    /** How long to wait for health after a sync, e.g. `90s`, `5m`, `1h30m`; from 1 s to 24 h. */
     healthTimeout: z
       .string()
       .regex(DURATION, { error: "must be a duration such as 90s, 5m or 1h30m" })
       .default("5m")
-      .meta({ description: "How long to wait for health after a sync, e.g. 90s, 5m, 1h30m." }),
+      .meta({ description: "How long to wait for health after a sync, e.g. 90s, 5m, 1h30m (1s to 24h)." }),
     /** The Kubernetes version the cluster runs: helm's `--kube-version` and the policy's API removals. */
     kubeVersion: z
       .string()

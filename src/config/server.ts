@@ -1,11 +1,23 @@
 import { z } from "zod";
+import { matchesAny } from "./glob.js";
 import { readConfigFile } from "./read-file.js";
 import type { Config } from "./schema.js";
 import { parseYamlConfig, type SemanticProblem } from "./yaml-config.js";
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const PATTERN = /^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$/;
 
-/** How Capstan reaches one cluster. */
+/** Branch patterns allowed to deploy to a cluster; `*` matches any run of characters. */
+const branchesSchema = z
+  .array(z.string().min(1))
+  .min(1, { error: "needs at least one branch (omit it to allow only each repository's default branch)" })
+  .optional()
+  .meta({
+    description:
+      "Branches allowed to deploy to this cluster, e.g. [main, release/*]. Default: each repository's default branch only.",
+  });
+
+/** How Capstan reaches one cluster, and which branches may deploy to it. */
 export const clusterSchema = z.union(
   [
     z
@@ -21,6 +33,8 @@ export const clusterSchema = z.union(
           .min(1)
           .optional()
           .meta({ description: "Context to use; default: the current context." }),
+        /** Branches allowed to deploy here. Default: each repository's default branch only. */
+        branches: branchesSchema,
       })
       .meta({ description: "A cluster reached through a kubeconfig." }),
     z
@@ -29,16 +43,65 @@ export const clusterSchema = z.union(
         inCluster: z
           .literal(true)
           .meta({ description: "Use the pod's service account (Capstan runs in the cluster)." }),
+        /** Branches allowed to deploy here. Default: each repository's default branch only. */
+        branches: branchesSchema,
       })
       .meta({ description: "The cluster Capstan runs in." }),
   ],
   { error: "must have kubeconfig (and optionally context), or inCluster: true" },
 );
 
+/** One cluster a repository may deploy to, and how far into it the repository may reach. */
+export const grantSchema = z.union([
+  z.string().min(1).meta({ description: "A cluster name, with the default reach." }),
+  z
+    .strictObject({
+      /** The cluster's name under `clusters`. */
+      name: z.string().min(1).meta({ description: "The cluster's name under clusters." }),
+      /**
+       * Namespaces the repository may write into (exact names, or patterns with `*`). Default: namespaces
+       * the repository's own syncs created, and new ones, never the `kube-*` system namespaces.
+       */
+      namespaces: z
+        .array(z.string().regex(PATTERN, { error: "must be a namespace name, or a pattern with *" }))
+        .optional()
+        .meta({
+          description:
+            "Namespaces the repository may write into (names or patterns with *). Default: namespaces its own syncs created, and new ones; never kube-*.",
+        }),
+      /**
+       * Cluster-scoped kinds the repository may write (`Kind` or `Kind.group`). Default: `[Namespace]`, for
+       * Namespaces within `namespaces`.
+       */
+      clusterScoped: z.array(z.string().min(1)).optional().meta({
+        description:
+          "Cluster-scoped kinds the repository may write, as Kind or Kind.group. Default: [Namespace].",
+      }),
+    })
+    .meta({ description: "A cluster, with bounds on what the repository may write into it." }),
+]);
+
+/** A repository's (or an owner's) clusters. */
+export const repositoryEntrySchema = z.strictObject({
+  /**
+   * The numeric id of the repository (for `owner/repo`) or of the owner (for `owner/*`). When given, only
+   * that id matches and the name is a label for people: a renamed or transferred repository keeps its
+   * clusters, and whoever registers the old name gets none.
+   */
+  id: z.int().positive().optional().meta({
+    description:
+      "Numeric id of the repository (owner/repo) or owner (owner/*). When set, only this id matches; the name is a label.",
+  }),
+  /** The clusters this repository's environments may deploy to, each a name or a name with bounds. */
+  clusters: z
+    .array(grantSchema)
+    .meta({ description: "Clusters the repository may use, with optional bounds." }),
+});
+
 /**
- * The server config (`CAPSTAN_CONFIG`), written by whoever runs Capstan: which clusters exist and which
- * repositories may deploy to which of them. Repositories choose environments; the operator chooses
- * clusters.
+ * The server config (`CAPSTAN_CONFIG`), written by whoever runs Capstan: which clusters exist, which
+ * repositories may deploy to which of them, and how far into each they may reach. Repositories choose
+ * environments; the operator chooses clusters and their bounds.
  */
 export const serverConfigSchema = z
   .strictObject({
@@ -47,16 +110,13 @@ export const serverConfigSchema = z
       .record(z.string().regex(NAME, { error: "must be a lowercase DNS label" }), clusterSchema)
       .default({})
       .meta({ description: "Cluster name → how to reach it." }),
-    /** `owner/repo` (or `owner/*`) → the cluster names its environments may use. */
+    /** `owner/repo` (or `owner/*`) → the clusters its environments may use. */
     repositories: z
       .record(
         z
           .string()
           .regex(/^[A-Za-z0-9_.-]+\/(\*|[A-Za-z0-9_.-]+)$/, { error: "must be owner/repo or owner/*" }),
-        z.strictObject({
-          /** Cluster names this repository's environments may deploy to. */
-          clusters: z.array(z.string()).meta({ description: "Cluster names the repository may use." }),
-        }),
+        repositoryEntrySchema,
       )
       .default({})
       .meta({ description: "owner/repo (or owner/*) → the clusters its environments may use." }),
@@ -65,6 +125,11 @@ export const serverConfigSchema = z
 
 /** A parsed server config. */
 export type ServerConfig = z.output<typeof serverConfigSchema>;
+
+/** One grant of a cluster, as written: a name, or a name with bounds. */
+type Grant = z.output<typeof grantSchema>;
+
+const grantName = (g: Grant) => (typeof g === "string" ? g : g.name);
 
 /**
  * Parses the server config.
@@ -78,16 +143,15 @@ export function parseServerConfig(text: string, file: string): ServerConfig {
     emptyMessage: "is empty; it needs clusters and repositories",
     semantic: (config) =>
       Object.entries(config.repositories).flatMap(([repo, entry]) =>
-        entry.clusters.flatMap((name, i) =>
-          name in config.clusters
-            ? []
-            : [
-                {
-                  path: ["repositories", repo, "clusters", i],
-                  message: `cluster "${name}" is not defined under clusters`,
-                },
-              ],
-        ),
+        entry.clusters.flatMap((grant, i): SemanticProblem[] => {
+          const name = grantName(grant);
+          const path = ["repositories", repo, "clusters", i];
+          if (!(name in config.clusters))
+            return [{ path, message: `cluster "${name}" is not defined under clusters` }];
+          if (entry.clusters.findIndex((g) => grantName(g) === name) !== i)
+            return [{ path, message: `cluster "${name}" is granted twice` }];
+          return [];
+        }),
       ),
   });
 }
@@ -97,33 +161,136 @@ export function readServerConfig(path: string): Promise<ServerConfig> {
   return readConfigFile(path, parseServerConfig);
 }
 
+/**
+ * A repository as the server config matches it: its name for people and, where GitHub gave them (every
+ * webhook does), the numeric ids of the repository and its owner, which a rename or transfer does not
+ * hand to someone else.
+ */
+export interface RepositoryIdentity {
+  owner: string;
+  repo: string;
+  id?: number;
+  ownerId?: number;
+}
+
+/** How far one repository may reach into one cluster. */
+export interface Reach {
+  cluster: string;
+  /**
+   * Namespace patterns the operator allows; `undefined` for the default: namespaces that this
+   * repository's syncs created, and new ones, never `kube-*`.
+   */
+  namespaces?: string[];
+  /** Cluster-scoped kinds allowed, as `Kind` (core group) or `Kind.group`. */
+  clusterScoped: string[];
+}
+
+/** Cluster-scoped kinds a repository may write when its grant names none. */
+export const DEFAULT_CLUSTER_SCOPED = ["Namespace"];
+
+/** `acme/shop` */
+export function fullName(repo: Pick<RepositoryIdentity, "owner" | "repo">): string {
+  return `${repo.owner}/${repo.repo}`;
+}
+
+// Whether one entry of `repositories` is this repository's (owner/repo) or its owner's (owner/*). An
+// entry that gives an id matches that id only; a name alone then never matches.
+function entryMatches(key: string, id: number | undefined, repo: RepositoryIdentity): boolean {
+  const [owner, name] = key.split("/") as [string, string];
+  if (name === "*") return id !== undefined ? repo.ownerId === id : same(owner, repo.owner);
+  return id !== undefined ? repo.id === id : same(key, fullName(repo));
+}
+
+// GitHub's owner and repository names are case-insensitive.
+function same(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/**
+ * The clusters a repository may use and its reach into each. Grants from its own entry and its owner's
+ * (`owner/*`) add up; where both grant one cluster, the repository's own entry decides the bounds.
+ */
+export function grantsFor(server: ServerConfig, repo: RepositoryIdentity): Map<string, Reach> {
+  const grants = new Map<string, Reach>();
+  // Owner entries first, so that a repository's own entry overrides them.
+  const entries = Object.entries(server.repositories).sort(
+    ([a], [b]) => Number(b.endsWith("/*")) - Number(a.endsWith("/*")),
+  );
+  for (const [key, entry] of entries) {
+    if (!entryMatches(key, entry.id, repo)) continue;
+    for (const grant of entry.clusters) {
+      const reach: Reach =
+        typeof grant === "string"
+          ? { cluster: grant, clusterScoped: DEFAULT_CLUSTER_SCOPED }
+          : {
+              cluster: grant.name,
+              namespaces: grant.namespaces,
+              clusterScoped: grant.clusterScoped ?? DEFAULT_CLUSTER_SCOPED,
+            };
+      grants.set(reach.cluster, reach);
+    }
+  }
+  return grants;
+}
+
 /** The cluster names a repository may use: its own entry's and its owner's (`owner/*`). */
-export function allowedClusters(server: ServerConfig, repository: string): Set<string> {
-  const owner = repository.split("/")[0];
-  return new Set([
-    ...(server.repositories[repository]?.clusters ?? []),
-    ...(server.repositories[`${owner}/*`]?.clusters ?? []),
-  ]);
+export function allowedClusters(server: ServerConfig, repo: RepositoryIdentity): Set<string> {
+  return new Set(grantsFor(server, repo).keys());
+}
+
+/**
+ * Whether pushes to `branch` may deploy to a cluster: the cluster's `branches` patterns when the server
+ * config sets them, otherwise the repository's default branch only.
+ */
+export function branchMayDeploy(
+  server: ServerConfig,
+  cluster: string,
+  branch: string,
+  defaultBranch: string,
+): boolean {
+  const pinned = server.clusters[cluster]?.branches;
+  return pinned ? matchesAny(branch, pinned) : branch === defaultBranch;
+}
+
+/** Why a branch may not deploy to a cluster, in words for a Deployment or a config annotation. */
+export function branchRefusal(server: ServerConfig, cluster: string, branch: string, defaultBranch: string) {
+  const pinned = server.clusters[cluster]?.branches;
+  return pinned
+    ? `cluster "${cluster}" accepts deploys only from ${pinned.join(", ")} (server config), not from ${branch}`
+    : `cluster "${cluster}" accepts deploys only from the default branch ${defaultBranch}, not from ${branch}; whoever runs Capstan can allow more branches with clusters.${cluster}.branches`;
 }
 
 /**
  * The environments of a repository config that ask for a cluster the server config does not allow that
- * repository, as problems at each `cluster:` key.
+ * repository, or deploy from a branch the cluster does not accept, as problems at the offending key.
  */
 export function checkClusterAccess(
   config: Config,
   server: ServerConfig,
-  repository: string,
+  repo: RepositoryIdentity,
+  defaultBranch?: string,
 ): SemanticProblem[] {
-  const allowed = allowedClusters(server, repository);
-  return config.environments.flatMap((env, i) =>
-    env.cluster === undefined || allowed.has(env.cluster)
-      ? []
-      : [
-          {
-            path: ["environments", i, "cluster"],
-            message: `cluster "${env.cluster}" is not one this Capstan lets ${repository} use${allowed.size > 0 ? ` (allowed: ${[...allowed].join(", ")})` : " (it allows none)"}; ask whoever runs Capstan`,
-          },
-        ],
-  );
+  const allowed = allowedClusters(server, repo);
+  const name = fullName(repo);
+  return config.environments.flatMap((env, i): SemanticProblem[] => {
+    if (env.cluster === undefined) return [];
+    if (!allowed.has(env.cluster)) {
+      return [
+        {
+          path: ["environments", i, "cluster"],
+          message: `cluster "${env.cluster}" is not one this Capstan lets ${name} use${allowed.size > 0 ? ` (allowed: ${[...allowed].join(", ")})` : " (it allows none)"}; ask whoever runs Capstan`,
+        },
+      ];
+    }
+    const branch = env.branch ?? defaultBranch;
+    if (defaultBranch && branch && !branchMayDeploy(server, env.cluster, branch, defaultBranch)) {
+      return [
+        {
+          path: ["environments", i, "branch"],
+          message: branchRefusal(server, env.cluster, branch, defaultBranch),
+        },
+      ];
+    }
+    return [];
+  });
 }

@@ -46,6 +46,8 @@ export function validateConfig(config: Config, ruleIds: readonly string[]): Sema
         });
       }
     });
+    const timeout = durationProblem(env.healthTimeout);
+    if (timeout) problems.push({ path: ["environments", i, "healthTimeout"], message: timeout });
     const helmSet =
       env.helm.releaseName !== undefined ||
       env.helm.namespace !== undefined ||
@@ -60,10 +62,32 @@ export function validateConfig(config: Config, ruleIds: readonly string[]): Sema
   return problems;
 }
 
-/** Parses a duration such as `90s`, `5m` or `1h30m` (the config's format) into milliseconds. */
+/** The longest duration a config or flag may give: longer waits are mistakes, and Node's timers overflow. */
+export const MAX_DURATION_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Parses a duration such as `90s`, `5m` or `1h30m` (the config's format) into milliseconds.
+ *
+ * @throws Error when it is empty, malformed, zero or longer than 24 h
+ */
 export function parseDuration(text: string): number {
+  const problem = durationProblem(text);
+  if (problem) throw new Error(`invalid duration "${text}": ${problem}`);
+  return durationMs(text)!;
+}
+
+function durationMs(text: string): number | undefined {
   const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
-  if (!match || text === "") throw new Error(`invalid duration "${text}"`);
+  if (!match || text === "") return undefined;
   const [, h = "0", m = "0", s = "0"] = match;
   return ((Number(h) * 60 + Number(m)) * 60 + Number(s)) * 1000;
+}
+
+// Why a duration is not usable, or undefined when it is.
+function durationProblem(text: string): string | undefined {
+  const ms = durationMs(text);
+  if (ms === undefined) return "must be a duration such as 90s, 5m or 1h30m";
+  if (ms < 1000) return "must be at least 1s";
+  if (ms > MAX_DURATION_MS) return "must be at most 24h";
+  return undefined;
 }

@@ -1,5 +1,5 @@
 import { type ClusterClient, syncedRevision } from "../cluster/index.js";
-import { allowedClusters, type Config, type Environment, type ServerConfig } from "../config/index.js";
+import { type Config, type Environment, fullName, type Reach, type ServerConfig } from "../config/index.js";
 import { deepEqual } from "../diff/index.js";
 import { errorMessage } from "../errors.js";
 import { createDeployment, setDeploymentStatus } from "../github/deployments.js";
@@ -17,7 +17,7 @@ import {
 import { fetchTree } from "../github/tarball.js";
 import type { GitHub, Repo } from "../github/types.js";
 import { unhealthyLines } from "../health/index.js";
-import { type Manifest, refKey } from "../manifests/index.js";
+import { formatRef, type Manifest, refKey } from "../manifests/index.js";
 import { type RenderOptions, renderEnvironment } from "../render/index.js";
 import {
   type DeployOutcome,
@@ -28,6 +28,7 @@ import {
   statusDescription,
 } from "../report/deploy.js";
 import { deployEnvironment } from "./deploy.js";
+import { planPush } from "./push-plan.js";
 import { readTreeConfig } from "./tree-config.js";
 
 const ZERO_SHA = /^0+$/;
@@ -38,6 +39,11 @@ export interface PushDeployInput {
   pacer: Pacer;
   log: { info(o: object, msg?: string): void; error(o: object, msg?: string): void };
   repo: Repo;
+  /**
+   * The numeric ids of the repository and its owner, from the webhook: the server config's id-pinned
+   * entries match them, and the cluster records the repository id as the owner of what it syncs.
+   */
+  ids: { id: number; ownerId: number };
   cacheDir: string;
   render: RenderOptions;
   server?: ServerConfig;
@@ -65,41 +71,81 @@ export interface PushDeployResult {
 /**
  * Deploys a push to a deploy branch.
  *
- * 1. Read the config at the pushed commit. The environments deployed are those whose branch this is,
- *    with autoSync and a cluster, whose config or rendered objects changed since the revision the
- *    cluster last synced (or, never synced, since the push's `before`); the rest are left alone.
- * 2. For each: a GitHub Deployment (queued → in_progress → success or failure), then sync and wait for
- *    health. A cluster the server does not allow, or a render error, fails the Deployment and applies
- *    nothing.
- * 3. Comment on the PR the commit came from.
- * 4. When health failed, open one revert PR for the commit, unless the environment disabled reverts, the
+ * 1. Read the deploy authority: the config on the default branch (the pushed commit when the push is to
+ *    the default branch, else the default branch's current head), never a pushed branch's own config.
+ * 2. Plan (see `planPush`): the environments of this branch whose cluster the server grants the repository
+ *    and accepts this branch. A push that deploys nothing is logged with the reason and touches no cluster.
+ * 3. For each environment whose config or rendered objects changed since the revision the cluster last
+ *    synced (or, never synced, since the push's `before`): a GitHub Deployment (queued → in_progress →
+ *    success or failure), then sync within the repository's reach and wait for health. A refused
+ *    environment, a render error or an object out of reach fails the Deployment and applies nothing.
+ * 4. Comment on the PR the commit came from.
+ * 5. When health failed, open one revert PR for the commit, unless the environment disabled reverts, the
  *    commit is itself a revert, the branch has moved on, or a revert of it exists already.
  */
 export async function deployPush(input: PushDeployInput): Promise<PushDeployResult> {
-  const repository = `${input.repo.owner}/${input.repo.repo}`;
+  const repository = fullName(input.repo);
   if (!input.server) {
     input.log.info({ repository }, "push not deployed: the server config names no clusters");
     return { outcomes: [], notes: [] };
   }
-  const root = await fetchTree(input.octokit, input.repo, input.after, input.cacheDir);
+  const onDefault = input.branch === input.defaultBranch;
+  let root: string | undefined;
   let config: Config | undefined;
   let configError: string | undefined;
   try {
-    config = await readTreeConfig(root);
+    if (onDefault) {
+      root = await fetchTree(input.octokit, input.repo, input.after, input.cacheDir);
+      config = await readTreeConfig(root);
+    } else {
+      const head = await branchHead(input.octokit, input.repo, input.defaultBranch);
+      config = await readTreeConfig(await fetchTree(input.octokit, input.repo, head, input.cacheDir));
+    }
   } catch (err) {
+    if (!onDefault || root === undefined) {
+      input.log.info(
+        { repository, branch: input.branch, reason: errorMessage(err) },
+        `push not deployed: the config on ${input.defaultBranch} cannot be read`,
+      );
+      return { outcomes: [], notes: [] };
+    }
     configError = errorMessage(err);
   }
-  const baseline = await baselineConfig(input);
-  const environments = deployable(config ?? baseline?.config, input);
-  if (environments.length === 0) return { outcomes: [], notes: [] };
-  const allowed = allowedClusters(input.server, repository);
+  // Off the default branch, the authority's settings apply to every revision compared.
+  const configAt = onDefault ? readTreeConfig : async () => config;
+  const baseline = await baselineConfig(input, configAt);
+  const identity = { ...input.repo, ...input.ids };
+  const plan = planPush(
+    config ?? baseline?.config,
+    input.server,
+    identity,
+    input.branch,
+    input.defaultBranch,
+  );
+  if (plan.idle) {
+    input.log.info({ repository, branch: input.branch, sha: input.after }, `push not deployed: ${plan.idle}`);
+    return { outcomes: [], notes: [] };
+  }
+  root ??= await fetchTree(input.octokit, input.repo, input.after, input.cacheDir);
   const outcomes: DeployOutcome[] = [];
-  for (const env of environments) {
+  for (const decision of plan.decisions) {
     // A server that is stopping starts no new deploy.
     if (input.signal?.aborted) break;
+    const env = decision.environment;
+    if (decision.action === "refuse") {
+      input.log.info(
+        { repository, branch: input.branch, environment: env.name, reason: decision.reason },
+        "push not deployed to this environment",
+      );
+    }
     const outcome = configError
       ? await record(input, env, async () => ({ environment: env.name, error: configError! }))
-      : await deployOne(input, env, root, baseline, allowed);
+      : await deployOne(
+          input,
+          { env, root, configAt },
+          baseline,
+          decision.action === "deploy" ? decision.reach : decision.reason,
+        );
     if (outcome) outcomes.push(outcome);
   }
   if (outcomes.length === 0) return { outcomes, notes: [] };
@@ -121,6 +167,8 @@ export async function deployPush(input: PushDeployInput): Promise<PushDeployResu
   return { outcomes, notes };
 }
 
+type ConfigAt = (root: string) => Promise<Config | undefined>;
+
 interface Baseline {
   sha: string;
   root?: string;
@@ -128,30 +176,18 @@ interface Baseline {
 }
 
 // The config at the push's `before`, when there is one; a new branch has none.
-async function baselineConfig(input: PushDeployInput): Promise<Baseline | undefined> {
+async function baselineConfig(input: PushDeployInput, configAt: ConfigAt): Promise<Baseline | undefined> {
   if (ZERO_SHA.test(input.before)) return undefined;
-  try {
-    const root = await fetchTree(input.octokit, input.repo, input.before, input.cacheDir);
-    return { sha: input.before, root, config: await readTreeConfig(root) };
-  } catch {
-    return { sha: input.before };
-  }
+  return treeAt(input, input.before, configAt);
 }
 
-function deployable(config: Config | undefined, input: PushDeployInput): Environment[] {
-  return (config?.environments ?? []).filter(
-    (env) =>
-      env.autoSync && env.cluster !== undefined && (env.branch ?? input.defaultBranch) === input.branch,
-  );
-}
-
-// Deploys one environment if it changed; `undefined` when there is nothing to do.
+// Deploys one environment within its reach if it changed, or fails its Deployment with the refusal;
+// `undefined` when there is nothing to do.
 async function deployOne(
   input: PushDeployInput,
-  env: Environment,
-  root: string,
+  { env, root, configAt }: { env: Environment; root: string; configAt: ConfigAt },
   pushBaseline: Baseline | undefined,
-  allowed: Set<string>,
+  reach: Reach | string,
 ): Promise<DeployOutcome | undefined> {
   let rendered: Manifest[];
   try {
@@ -159,22 +195,21 @@ async function deployOne(
   } catch (err) {
     return record(input, env, async () => ({ environment: env.name, error: errorMessage(err) }));
   }
-  if (!allowed.has(env.cluster!)) {
-    // Said once per change, not on every push to the branch.
+  if (typeof reach === "string") {
+    // Said once per change, not on every push to the branch. Nothing is read from or written to a cluster.
     if (!(await changedSince(input, env, rendered, pushBaseline))) return undefined;
-    return record(input, env, async () => ({
-      environment: env.name,
-      error: `cluster "${env.cluster}" is not allowed for ${input.repo.owner}/${input.repo.repo} by the server config`,
-    }));
+    return record(input, env, async () => ({ environment: env.name, error: reach }));
   }
   const cluster = input.connect(env.cluster!);
+  const owner = { id: input.ids.id, name: fullName(input.repo) };
   // What the cluster last synced is the baseline: a superseded or lost push is then still deployed.
-  const synced = await syncedRevision(cluster, env.name, env.namespace).catch(() => null);
+  const synced = await syncedRevision(cluster, env.name, env.namespace, owner).catch(() => null);
   if (synced === input.after) return undefined;
   let baseline = pushBaseline;
   // Unknown (unreadable, or written by `capstan sync --dir`): no baseline, so the environment counts as changed.
   if (synced === null || (synced !== undefined && !/^[0-9a-f]{40}$/.test(synced))) baseline = undefined;
-  else if (synced !== undefined && synced !== pushBaseline?.sha) baseline = await treeAt(input, synced);
+  else if (synced !== undefined && synced !== pushBaseline?.sha)
+    baseline = await treeAt(input, synced, configAt);
   if (!(await changedSince(input, env, rendered, baseline))) return undefined;
   return record(input, env, async () => {
     const started = Date.now();
@@ -186,6 +221,8 @@ async function deployOne(
       wait: true,
       timeoutMs: input.healthTimeoutMs,
       signal: input.signal,
+      owner,
+      reach,
     });
     const count = (action: string) => result.sync.applied.filter((r) => r.action === action).length;
     return {
@@ -194,6 +231,7 @@ async function deployOne(
       configured: count("configured"),
       unchanged: count("unchanged"),
       pruned: result.sync.pruned.filter((p) => !p.error).length,
+      kept: result.sync.kept.map((k) => `${formatRef(k.ref)}: ${k.reason}`),
       failures: [
         ...result.sync.applied.flatMap((r) => (r.error ? [r.error.message] : [])),
         ...result.sync.pruned.flatMap((p) => (p.error ? [p.error.message] : [])),
@@ -209,10 +247,10 @@ async function deployOne(
   });
 }
 
-async function treeAt(input: PushDeployInput, sha: string): Promise<Baseline> {
+async function treeAt(input: PushDeployInput, sha: string, configAt: ConfigAt): Promise<Baseline> {
   try {
     const root = await fetchTree(input.octokit, input.repo, sha, input.cacheDir);
-    return { sha, root, config: await readTreeConfig(root) };
+    return { sha, root, config: await configAt(root) };
   } catch {
     return { sha };
   }

@@ -3,10 +3,13 @@ import {
   type ApplyResult,
   type ClusterClient,
   defaultApplyOptions,
+  defaultHolder,
   ensureNamespace,
   environmentApplySetId,
   type HealthWait,
   type LeaseOptions,
+  namespaceOwners,
+  type Owner,
   parentName,
   resolveScopes,
   type SyncResult,
@@ -14,8 +17,16 @@ import {
   waitForHealth,
   withLease,
 } from "../cluster/index.js";
-import { type Environment, parseDuration } from "../config/index.js";
+import { type Environment, parseDuration, type Reach } from "../config/index.js";
+import { CapstanError } from "../errors.js";
 import type { Manifest } from "../manifests/index.js";
+import {
+  describeFindings,
+  namespaceOutOfReach,
+  namespacesUsed,
+  REACH_RULE,
+  reachFindings,
+} from "../policy/index.js";
 
 /** One environment to deploy: its config, rendered objects and revision, and how. */
 export interface DeployInput {
@@ -37,6 +48,12 @@ export interface DeployInput {
   onResult?: (result: ApplyResult) => void;
   /** Stops the deploy (the server is shutting down): nothing more is sent and the wait ends. */
   signal?: AbortSignal;
+  /** The repository deploying: recorded on the parent and the Lease; another repository's are refused. */
+  owner?: Owner;
+  /** How far the repository may reach into the cluster (the server config's grant); unbounded if absent. */
+  reach?: Reach;
+  /** Called after each object a prune deleted. */
+  onPrune?: (ref: Manifest["ref"]) => void | Promise<void>;
 }
 
 /** What a deploy did: the sync, then (if waited for) the health verdict. */
@@ -51,8 +68,12 @@ export interface DeployResult {
  * ApplySet) and, when asked and the sync succeeded, wait for their health. The Lease is held through the
  * wait, so the verdict belongs to this revision and not to a sync that started meanwhile.
  *
- * @throws CapstanError when the Lease stays held by another, the parent belongs to another tool or the
- *   sync would empty the environment; nothing is applied then
+ * Before anything is written, every object is checked against the repository's reach (its namespaces,
+ * with their live owners, and its cluster-scoped kinds): one object out of bounds refuses the whole
+ * environment.
+ *
+ * @throws CapstanError when an object is out of reach, the Lease stays held by another, the parent belongs
+ *   to another tool or repository, or the sync would empty the environment; nothing is applied then
  */
 export async function deployEnvironment(input: DeployInput): Promise<DeployResult> {
   const started = Date.now();
@@ -64,13 +85,22 @@ export async function deployEnvironment(input: DeployInput): Promise<DeployResul
     prune: input.prune ?? env.prune,
     allowEmpty: env.allowEmpty,
     apply: { ...defaultApplyOptions(), dryRun: input.dryRun ?? false, onResult: input.onResult },
+    owner: input.owner,
+    onPrune: input.onPrune,
   };
+  if (input.reach) await enforceReach(input, input.reach);
   if (input.dryRun) {
     const sync = await syncEnvironment(input.cluster, input.manifests, options);
     return { sync, durationMs: Date.now() - started };
   }
-  await ensureNamespace(input.cluster, env.namespace);
-  const lease = { ...input.lease, name: parentName(env.name), namespace: env.namespace };
+  await ensureNamespace(input.cluster, env.namespace, input.owner);
+  const lease = {
+    // Whoever finds the Lease held can tell which repository holds it.
+    holder: input.owner ? `${input.owner.name}#${input.owner.id} ${defaultHolder()}` : undefined,
+    ...input.lease,
+    name: parentName(env.name),
+    namespace: env.namespace,
+  };
   return withLease(input.cluster, lease, async (leased) => {
     // Stop on a lost lease, or when the caller stops.
     const signal = input.signal ? AbortSignal.any([leased, input.signal]) : leased;
@@ -91,4 +121,23 @@ export async function deployEnvironment(input: DeployInput): Promise<DeployResul
     }
     return { sync, health, durationMs: Date.now() - started };
   });
+}
+
+// Refuses the whole environment when its namespace or any object is outside the repository's reach.
+async function enforceReach(input: DeployInput, reach: Reach): Promise<void> {
+  if (!input.owner) throw new CapstanError("a bounded deploy needs the repository's identity");
+  const env = input.environment;
+  const scoped = await resolveScopes(input.cluster, input.manifests);
+  const owners = await namespaceOwners(input.cluster, namespacesUsed(scoped, env.namespace));
+  const own = namespaceOutOfReach(env.namespace, reach, input.owner.id, owners);
+  const lines = [
+    ...(own ? [`the environment's namespace (its ApplySet parent and Lease): ${own}`] : []),
+    ...describeFindings(reachFindings(scoped, env.namespace, reach, input.owner.id, owners)),
+  ];
+  if (lines.length === 0) return;
+  const shown = lines.slice(0, 5).join("; ");
+  const more = lines.length > 5 ? ` (and ${lines.length - 5} more)` : "";
+  throw new CapstanError(
+    `refused by the server config's bounds, nothing was applied (${REACH_RULE}): ${shown}${more}`,
+  );
 }

@@ -1,5 +1,11 @@
 import { connect, liveDiff } from "../cluster/index.js";
-import { allowedClusters, checkClusterAccess, type Environment, type ServerConfig } from "../config/index.js";
+import {
+  allowedClusters,
+  checkClusterAccess,
+  type Environment,
+  type RepositoryIdentity,
+  type ServerConfig,
+} from "../config/index.js";
 import { errorMessage, UsageError } from "../errors.js";
 import { fetchTree } from "../github/tarball.js";
 import type { GitHub, Repo } from "../github/types.js";
@@ -12,6 +18,8 @@ import { readTreeConfig } from "./tree-config.js";
 export interface LivePreviewInput {
   octokit: GitHub;
   repo: Repo;
+  /** The repository's name and numeric ids, which the server config's grants match. */
+  repository: RepositoryIdentity;
   headSha: string;
   /** Environments asked for; all with a cluster when empty. */
   environments: string[];
@@ -31,7 +39,7 @@ export interface LivePreviewInput {
  * @throws UsageError for an unknown environment or one without a cluster; ConfigError for an invalid config
  */
 export async function previewLive(input: LivePreviewInput): Promise<string[]> {
-  const repository = `${input.repo.owner}/${input.repo.repo}`;
+  const repository = input.repository;
   const root = await fetchTree(input.octokit, input.repo, input.headSha, input.cacheDir);
   const config = await readTreeConfig(root, undefined, (c) =>
     checkClusterAccess(c, input.server, repository),
@@ -75,6 +83,10 @@ async function liveReport(
       name: env.name,
       namespace: env.namespace,
       prune: env.prune,
+      owner:
+        input.repository.id !== undefined
+          ? { id: input.repository.id, name: `${input.repo.owner}/${input.repo.repo}` }
+          : undefined,
     });
     report.diff = { changes: result.changes, unchanged: result.unchanged };
     report.refused = result.errors.map((e) => e.message);

@@ -1,8 +1,8 @@
-import type { Config, Environment, SemanticProblem } from "../config/index.js";
+import type { Config, Environment, Reach, SemanticProblem } from "../config/index.js";
 import { diffManifests } from "../diff/index.js";
 import { ConfigError, errorMessage, UsageError } from "../errors.js";
 import type { Manifest } from "../manifests/index.js";
-import { resolvePolicy, runPolicy } from "../policy/index.js";
+import { reachFindings, resolvePolicy, runPolicy } from "../policy/index.js";
 import { PathMissingError, type RenderOptions, renderEnvironment } from "../render/index.js";
 import type { EnvironmentReport } from "../report/index.js";
 import { readTreeConfig } from "./tree-config.js";
@@ -20,6 +20,11 @@ export interface PreviewInput {
   render: RenderOptions;
   /** Checks of the head's config beyond the file itself (the clusters the server allows). */
   configChecks?: (config: Config) => SemanticProblem[];
+  /**
+   * The server config's bounds on each environment's cluster, for this repository: objects out of reach
+   * are policy errors at head, which no repository setting can turn off.
+   */
+  reach?: { of: (env: Environment) => Reach | undefined; repositoryId: number };
 }
 
 /** What a preview found. */
@@ -37,7 +42,8 @@ export interface PreviewResult {
  *    the head has nothing at its base.
  * 3. Render both sides of each environment with the real renderer, in parallel.
  * 4. Diff object by object (normalized, Secrets masked).
- * 5. Run the policy checks on the head's objects.
+ * 5. Run the policy checks on the head's objects, and the server config's bounds on what the repository
+ *    may write into the environment's cluster.
  *
  * A render failure is reported for its environment and does not stop the others. Environments that the
  * head's config dropped are named, since Capstan stops syncing them and leaves their objects behind.
@@ -116,7 +122,14 @@ async function previewOne(
   report.renderer = head.value?.renderer;
   report.notices.push(...(head.value?.notices ?? []));
   report.diff = diffManifests(base.value?.manifests ?? [], head.value?.manifests ?? []);
-  report.policy = runPolicy(head.value?.manifests ?? [], resolvePolicy(config, env));
+  const manifests = head.value?.manifests ?? [];
+  report.policy = runPolicy(manifests, resolvePolicy(config, env));
+  const reach = input.reach?.of(env);
+  if (reach) {
+    // The namespaces' live owners are judged at sync: a preview reads no cluster.
+    const bounds = reachFindings(manifests, env.namespace, reach, input.reach!.repositoryId);
+    report.policy.findings.unshift(...bounds);
+  }
   return report;
 }
 

@@ -1,6 +1,12 @@
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
-import { CONFIG_PATH, checkClusterAccess, type ServerConfig } from "../config/index.js";
+import {
+  CONFIG_PATH,
+  checkClusterAccess,
+  grantsFor,
+  type RepositoryIdentity,
+  type ServerConfig,
+} from "../config/index.js";
 import { CapstanError, ConfigError, errorMessage, UsageError } from "../errors.js";
 import { type Annotation, publishCheckRun } from "../github/check-runs.js";
 import { reply } from "../github/commands.js";
@@ -26,6 +32,10 @@ export interface PullRequestPreviewInput {
   pacer: Pacer;
   log: Log;
   repo: Repo;
+  /** The repository's name and numeric ids, which the server config's grants match. */
+  repository: RepositoryIdentity;
+  /** The repository's default branch: the only one that deploys unless the server config allows more. */
+  defaultBranch: string;
   number: number;
   baseSha: string;
   /** The head SHA pinned when the work was accepted; results for any other head are dropped. */
@@ -89,13 +99,21 @@ async function preview(input: PullRequestPreviewInput): Promise<PreviewOutcome> 
   if (!(await hasConfig(headRoot)) && !(await hasConfig(baseRoot))) return "not-configured";
   let result: Awaited<ReturnType<typeof previewEnvironments>>;
   try {
-    const repository = `${repo.owner}/${repo.repo}`;
+    const server = input.server;
+    const grants = server ? grantsFor(server, input.repository) : undefined;
     result = await previewEnvironments({
       baseRoot,
       headRoot,
-      configChecks: input.server
-        ? (config) => checkClusterAccess(config, input.server!, repository)
+      configChecks: server
+        ? (config) => checkClusterAccess(config, server, input.repository, input.defaultBranch)
         : undefined,
+      reach:
+        grants && input.repository.id !== undefined
+          ? {
+              of: (env) => (env.cluster ? grants.get(env.cluster) : undefined),
+              repositoryId: input.repository.id,
+            }
+          : undefined,
       environments: input.environments,
       render: input.render,
     });

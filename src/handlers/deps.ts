@@ -2,7 +2,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Context } from "probot";
 import { type ClusterClient, connect } from "../cluster/index.js";
-import type { ServerConfig } from "../config/index.js";
+import type { RepositoryIdentity, ServerConfig } from "../config/index.js";
 import type { PullRequestPreviewInput } from "../flows/pull-request.js";
 import { defaultPacerOptions, Pacer, type PacerOptions } from "../github/pacer.js";
 import type { AppIdentity } from "../github/sticky-comment.js";
@@ -87,13 +87,19 @@ export function createDeps(
 
 /** The parts of a preview's input that come from the webhook's context, resolved inside a queued job. */
 export async function contextInput(deps: AppDeps, context: Context) {
-  const payload = context.payload as { installation?: { id: number } };
+  const payload = context.payload as {
+    installation?: { id: number };
+    repository?: { id: number; default_branch?: string; owner?: { id: number } | null };
+  };
+  const repo = context.repo();
   if (!deps.identity) throw new Error("the app's identity is not wired (createApp sets it)");
   return {
     octokit: context.octokit,
     pacer: deps.pacerFor(payload.installation?.id ?? 0),
     log: context.log,
-    repo: context.repo(),
+    repo,
+    repository: { ...repo, id: payload.repository?.id, ownerId: payload.repository?.owner?.id },
+    defaultBranch: payload.repository?.default_branch ?? "main",
     cacheDir: deps.cacheDir,
     render: deps.render,
     server: deps.server,

@@ -16,6 +16,7 @@ export function onPush(deps: AppDeps) {
         pacer: deps.pacerFor(installation),
         log: context.log,
         repo: { owner, repo },
+        ids: { id: push.repository.id, ownerId: push.repository.owner?.id ?? 0 },
         cacheDir: deps.cacheDir,
         render: deps.render,
         server: deps.server,

@@ -1,5 +1,13 @@
 export { API_REMOVALS, type ApiRemoval, findRemoval } from "./api-removals.js";
 export { runPolicy, SKIP_ANNOTATION } from "./engine.js";
+export {
+  describeFindings,
+  type NamespaceOwners,
+  namespaceOutOfReach,
+  namespacesUsed,
+  REACH_RULE,
+  reachFindings,
+} from "./reach.js";
 export { RULE_IDS } from "./rule-ids.js";
 export { RULES } from "./rules/index.js";
 export { type ResolvedPolicy, resolvePolicy } from "./settings.js";

@@ -12,6 +12,8 @@ export interface DeployOutcome {
   pruned?: number;
   /** Objects the cluster refused, and whole-sync problems (nothing pruned…). */
   failures?: string[];
+  /** Objects removed from Git but left in place, each with why (deleting a Namespace or CRD cascades). */
+  kept?: string[];
   health?: { status: HealthStatus; timedOut: boolean; unhealthy: string[] };
   durationMs?: number;
   /** The GitHub Deployment's page. */
@@ -75,6 +77,16 @@ export function deployComment(
       ...problems.slice(0, 30).map((p) => `- ${code(p)}`),
     );
     if (problems.length > 30) lines.push(`- … and ${problems.length - 30} more`);
+  }
+  for (const o of outcomes) {
+    if (!o.kept?.length) continue;
+    lines.push(
+      "",
+      `**${escapeHtml(o.environment)}**: removed from Git but left in place`,
+      "",
+      ...o.kept.slice(0, 30).map((k) => `- ${code(k)}`),
+    );
+    if (o.kept.length > 30) lines.push(`- … and ${o.kept.length - 30} more`);
   }
   if (notes.length > 0) lines.push("", ...notes);
   return lines.join("\n");

@@ -133,7 +133,11 @@ describe("parseCommand", () => {
     [["sync", "--dir", "d", "--env", "p"], "--kubeconfig PATH is required"],
     [
       ["sync", "--dir", "d", "--env", "p", "--kubeconfig", "k", "--wait", "--timeout", "5 min"],
-      "--timeout must be a duration",
+      '--timeout: invalid duration "5 min": must be a duration such as 90s, 5m or 1h30m',
+    ],
+    [
+      ["sync", "--dir", "d", "--env", "p", "--kubeconfig", "k", "--wait", "--timeout", "600h"],
+      '--timeout: invalid duration "600h": must be at most 24h',
     ],
     [
       ["sync", "--dir", "d", "--env", "p", "--kubeconfig", "k", "--timeout", "5m"],

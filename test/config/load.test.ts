@@ -115,6 +115,31 @@ policy:
     errorContains: ["environments[0].healthTimeout: must be a duration such as 90s, 5m or 1h30m"],
   },
   {
+    name: "an empty duration is refused at its line, before anything is synced",
+    yaml: 'environments:\n  - name: a\n    path: x\n    healthTimeout: ""\n',
+    valid: false,
+    errorContains: [
+      ".github/capstan.yml:4: environments[0].healthTimeout: must be a duration such as 90s, 5m or 1h30m",
+    ],
+  },
+  {
+    name: "a duration longer than 24 h is refused (Node's timers overflow and fire at once)",
+    yaml: "environments:\n  - name: a\n    path: x\n    healthTimeout: 600h\n",
+    valid: false,
+    errorContains: [".github/capstan.yml:4: environments[0].healthTimeout: must be at most 24h"],
+  },
+  {
+    name: "a zero duration is refused (an immediate timeout would revert a healthy deploy)",
+    yaml: "environments:\n  - name: a\n    path: x\n    healthTimeout: 0s\n",
+    valid: false,
+    errorContains: [".github/capstan.yml:4: environments[0].healthTimeout: must be at least 1s"],
+  },
+  {
+    name: "24 h exactly is the longest duration accepted",
+    yaml: "environments:\n  - name: a\n    path: x\n    healthTimeout: 23h60m\n",
+    valid: true,
+  },
+  {
     name: "an environment name that is not a DNS label is refused",
     yaml: "environments:\n  - name: Prod_EU\n    path: x\n",
     valid: false,
@@ -179,8 +204,17 @@ describe("parseDuration", () => {
     ["2h", 7_200_000],
   ])("%s is %d ms", (text, ms) => expect(parseDuration(text)).toBe(ms));
 
-  it.each(["", "5", "m5", "1d"])("%j is refused", (text) =>
-    expect(() => parseDuration(text)).toThrow(/invalid duration/),
+  it.each([
+    ["", "must be a duration"],
+    ["5", "must be a duration"],
+    ["m5", "must be a duration"],
+    ["1d", "must be a duration"],
+    ["0s", "must be at least 1s"],
+    ["24h1s", "must be at most 24h"],
+    ["600h", "must be at most 24h"],
+    ["99999999999999999999h", "must be at most 24h"],
+  ])("%j is refused: %s", (text, why) =>
+    expect(() => parseDuration(text)).toThrow(`invalid duration "${text}": ${why}`),
   );
 });
 

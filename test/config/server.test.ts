@@ -1,11 +1,18 @@
 import { describe, expect, it } from "vitest";
 import {
   allowedClusters,
+  branchMayDeploy,
   checkClusterAccess,
   configSchema,
+  grantsFor,
   parseServerConfig,
 } from "../../src/config/index.js";
 import { ConfigError } from "../../src/errors.js";
+
+const repo = (name: string, id?: number, ownerId?: number) => {
+  const [owner, r] = name.split("/") as [string, string];
+  return { owner, repo: r, id, ownerId };
+};
 
 const SERVER = `clusters:
   staging:
@@ -30,9 +37,11 @@ describe("the server config", () => {
       context: "prod-admin",
     });
     expect(server.clusters.local).toEqual({ inCluster: true });
-    expect([...allowedClusters(server, "acme/shop")].sort()).toEqual(["production", "staging"]);
-    expect([...allowedClusters(server, "acme/blog")]).toEqual(["staging"]);
-    expect([...allowedClusters(server, "other/shop")]).toEqual([]);
+    expect([...allowedClusters(server, repo("acme/shop"))].sort()).toEqual(["production", "staging"]);
+    expect([...allowedClusters(server, repo("acme/blog"))]).toEqual(["staging"]);
+    expect([...allowedClusters(server, repo("other/shop"))]).toEqual([]);
+    // GitHub's names are case-insensitive.
+    expect([...allowedClusters(server, repo("ACME/Shop"))].sort()).toEqual(["production", "staging"]);
   });
 
   it.each([
@@ -65,13 +74,156 @@ describe("the server config", () => {
         { name: "c", path: "c" },
       ],
     });
-    expect(checkClusterAccess(config, server, "acme/shop")).toEqual([]);
-    expect(checkClusterAccess(config, server, "acme/blog")).toEqual([
+    expect(checkClusterAccess(config, server, repo("acme/shop"))).toEqual([]);
+    expect(checkClusterAccess(config, server, repo("acme/blog"))).toEqual([
       {
         path: ["environments", 1, "cluster"],
         message:
           'cluster "production" is not one this Capstan lets acme/blog use (allowed: staging); ask whoever runs Capstan',
       },
     ]);
+  });
+
+  describe("entries pinned to numeric ids", () => {
+    const pinned = parseServerConfig(
+      `clusters:
+  prod:
+    kubeconfig: /k
+  dev:
+    kubeconfig: /k
+repositories:
+  acme/shop:
+    id: 1296269
+    clusters: [prod]
+  acme/*:
+    id: 9919
+    clusters: [dev]
+  acme/blog:
+    clusters: [dev]
+`,
+      "server.yml",
+    );
+    it.each([
+      {
+        who: "the pinned repository under its name",
+        repo: repo("acme/shop", 1296269, 9919),
+        want: ["dev", "prod"],
+      },
+      {
+        who: "the pinned repository after a rename",
+        repo: repo("acme/storefront", 1296269, 9919),
+        want: ["dev", "prod"],
+      },
+      {
+        who: "the pinned repository after a transfer",
+        repo: repo("other/shop", 1296269, 42),
+        want: ["prod"],
+      },
+      { who: "a new repository that took the old name", repo: repo("acme/shop", 777, 9919), want: ["dev"] },
+      { who: "a new owner that took the old owner's name", repo: repo("acme/shop", 777, 31337), want: [] },
+      { who: "a name-only entry, matched by name", repo: repo("acme/blog", 5, 31337), want: ["dev"] },
+      {
+        who: "a repository whose ids are unknown (names never match a pinned entry)",
+        repo: repo("acme/shop"),
+        want: [],
+      },
+    ])("$who: $want", ({ repo: r, want }) => {
+      expect([...allowedClusters(pinned, r)].sort()).toEqual(want);
+    });
+  });
+
+  it("bounds each grant: namespaces and cluster-scoped kinds, the repository's own entry over its owner's", () => {
+    const server = parseServerConfig(
+      `clusters:
+  prod:
+    kubeconfig: /k
+  dev:
+    kubeconfig: /k
+repositories:
+  acme/*:
+    clusters:
+      - name: prod
+        namespaces: [shared]
+      - dev
+  acme/shop:
+    clusters:
+      - name: prod
+        namespaces: [shop, "shop-*"]
+        clusterScoped: [Namespace, ClusterRole.rbac.authorization.k8s.io]
+`,
+      "server.yml",
+    );
+    expect(Object.fromEntries(grantsFor(server, repo("acme/shop")))).toEqual({
+      prod: {
+        cluster: "prod",
+        namespaces: ["shop", "shop-*"],
+        clusterScoped: ["Namespace", "ClusterRole.rbac.authorization.k8s.io"],
+      },
+      dev: { cluster: "dev", clusterScoped: ["Namespace"] },
+    });
+    expect(grantsFor(server, repo("acme/blog")).get("prod")).toEqual({
+      cluster: "prod",
+      namespaces: ["shared"],
+      clusterScoped: ["Namespace"],
+    });
+  });
+
+  it.each([
+    { branches: undefined, branch: "main", ok: true },
+    { branches: undefined, branch: "hotfix", ok: false },
+    { branches: ["main", "release/*"], branch: "release/1.2", ok: true },
+    { branches: ["main", "release/*"], branch: "hotfix", ok: false },
+    { branches: ["release/*"], branch: "main", ok: false },
+  ])("a cluster pinned to $branches takes deploys from $branch: $ok", ({ branches, branch, ok }) => {
+    const server = parseServerConfig(
+      `clusters:\n  prod:\n    kubeconfig: /k\n${branches ? `    branches: [${branches.join(", ")}]\n` : ""}`,
+      "server.yml",
+    );
+    expect(branchMayDeploy(server, "prod", branch, "main")).toBe(ok);
+  });
+
+  it("names an environment whose branch its cluster does not accept, at its branch key", () => {
+    const server = parseServerConfig(
+      "clusters:\n  prod:\n    kubeconfig: /k\nrepositories:\n  acme/shop:\n    clusters: [prod]\n",
+      "server.yml",
+    );
+    const config = configSchema.parse({
+      environments: [
+        { name: "a", path: "a", cluster: "prod" },
+        { name: "b", path: "b", cluster: "prod", branch: "release" },
+      ],
+    });
+    expect(checkClusterAccess(config, server, repo("acme/shop"), "main")).toEqual([
+      {
+        path: ["environments", 1, "branch"],
+        message:
+          'cluster "prod" accepts deploys only from the default branch main, not from release; whoever runs Capstan can allow more branches with clusters.prod.branches',
+      },
+    ]);
+  });
+
+  it.each([
+    [
+      "a cluster granted twice",
+      "clusters:\n  x:\n    kubeconfig: /k\nrepositories:\n  a/b:\n    clusters: [x, {name: x}]\n",
+      'server.yml:6: repositories.a/b.clusters[1]: cluster "x" is granted twice',
+    ],
+    [
+      "a non-numeric id",
+      "repositories:\n  a/b:\n    id: abc\n    clusters: []\n",
+      'server.yml:3: repositories.a/b.id: must be a number (got "abc")',
+    ],
+    [
+      "a namespace bound that is no name",
+      "clusters:\n  x:\n    kubeconfig: /k\nrepositories:\n  a/b:\n    clusters:\n      - name: x\n        namespaces: [Team_A]\n",
+      "server.yml:8: repositories.a/b.clusters[0].namespaces[0]: must be a namespace name, or a pattern with *",
+    ],
+    [
+      "an empty branch pin",
+      "clusters:\n  x:\n    kubeconfig: /k\n    branches: []\n",
+      "server.yml:4: clusters.x.branches: needs at least one branch",
+    ],
+  ])("refuses %s, naming the line", (_name, text, message) => {
+    expect(() => parseServerConfig(text, "server.yml")).toThrow(message);
   });
 });
