@@ -132,7 +132,7 @@ async function enforceReach(input: DeployInput, reach: Reach): Promise<void> {
   const own = namespaceOutOfReach(env.namespace, reach, input.owner.id, owners);
   const lines = [
     ...(own ? [`the environment's namespace (its ApplySet parent and Lease): ${own}`] : []),
-    ...describeFindings(reachFindings(scoped, env.namespace, reach, input.owner.id, owners)),
+    ...describeFindings(reachFindings(scoped, reach, input.owner.id, owners)),
   ];
   if (lines.length === 0) return;
   const shown = lines.slice(0, 5).join("; ");

@@ -127,7 +127,7 @@ async function previewOne(
   const reach = input.reach?.of(env);
   if (reach) {
     // The namespaces' live owners are judged at sync: a preview reads no cluster.
-    const bounds = reachFindings(manifests, env.namespace, reach, input.reach!.repositoryId);
+    const bounds = reachFindings(manifests, reach, input.reach!.repositoryId);
     report.policy.findings.unshift(...bounds);
   }
   return report;

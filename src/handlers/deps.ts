@@ -2,7 +2,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Context } from "probot";
 import { type ClusterClient, connect } from "../cluster/index.js";
-import type { RepositoryIdentity, ServerConfig } from "../config/index.js";
+import type { ServerConfig } from "../config/index.js";
 import type { PullRequestPreviewInput } from "../flows/pull-request.js";
 import { defaultPacerOptions, Pacer, type PacerOptions } from "../github/pacer.js";
 import type { AppIdentity } from "../github/sticky-comment.js";

@@ -52,12 +52,10 @@ export function namespaceOutOfReach(
 
 /**
  * The objects of an environment that its repository may not write into its cluster, as error findings
- * on each object's line: a namespace outside the grant, or a cluster-scoped kind it does not list. The
- * environment's own namespace (which holds its ApplySet parent and Lease) must be within reach too.
+ * on each object's line: a namespace outside the grant, or a cluster-scoped kind it does not list.
  */
 export function reachFindings(
   manifests: readonly Manifest[],
-  envNamespace: string,
   reach: Reach,
   repositoryId: number,
   owners?: NamespaceOwners,

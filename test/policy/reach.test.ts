@@ -21,7 +21,7 @@ describe("the server config's reach over an environment's objects", () => {
     { case: "the environment's namespace, default reach", yaml: CM(), reach: DEFAULT, want: [] },
     {
       case: "a new namespace, default reach",
-      yaml: NS("shop-eu") + "---\n" + CM("shop-eu"),
+      yaml: `${NS("shop-eu")}---\n${CM("shop-eu")}`,
       reach: DEFAULT,
       want: [],
     },
@@ -65,7 +65,7 @@ describe("the server config's reach over an environment's objects", () => {
       want: [],
     },
   ])("$case", ({ yaml, reach, want }) => {
-    const findings = reachFindings(objects(yaml), "shop", reach, REPO_ID);
+    const findings = reachFindings(objects(yaml), reach, REPO_ID);
     expect(
       findings.map(
         (f) =>
@@ -82,6 +82,6 @@ describe("the server config's reach over an environment's objects", () => {
     { case: "a namespace that does not exist yet", owner: undefined, want: 0 },
   ])("default reach, with the cluster's owners: $case", ({ owner, want }) => {
     const owners = new Map(owner === undefined ? [] : [["team", owner]]);
-    expect(reachFindings(objects(CM("team")), "shop", DEFAULT, REPO_ID, owners)).toHaveLength(want);
+    expect(reachFindings(objects(CM("team")), DEFAULT, REPO_ID, owners)).toHaveLength(want);
   });
 });
