@@ -229,6 +229,39 @@ describe("pull request previews", () => {
     );
   });
 
+  it("shows objects outside the repository's reach on its cluster as policy errors on their lines", async () => {
+    env.deps.server = parseServerConfig(
+      `clusters:
+  staging: {kubeconfig: /k}
+  production: {kubeconfig: /k}
+repositories:
+  Codertocat/Hello-World:
+    id: 186853002
+    clusters:
+      - staging
+      - name: production
+        namespaces: [shop, monitoring]
+`,
+      "server.yml",
+    );
+    env.github.serveTree(BASE, fixtureRepo("shop", "base"));
+    env.github.serveTree(HEAD, fixtureRepo("shop", "head"));
+    env.github.prHeads.set(PR, { head: HEAD, base: BASE });
+    await deliver("pull_request", pullRequest("opened"));
+    const policy = env.github.checkRuns.find((r) => r.name === POLICY_CHECK)!;
+    expect(policy.conclusion).toBe("failure");
+    const reach = policy.output.annotations.filter((a) => String(a.title).startsWith("cluster-reach:"));
+    expect(reach.length).toBeGreaterThan(0);
+    for (const a of reach) {
+      expect(a.annotation_level).toBe("failure");
+      expect(a.path).toMatch(/^platform\//);
+      expect(String(a.message)).toMatch(
+        /outside this repository's reach on cluster production \(allowed: (shop, monitoring|Namespace)\)/,
+      );
+    }
+    expect(env.github.comments[0]!.body).toContain("cluster-reach");
+  });
+
   it("splits an oversize report into numbered comments within GitHub's limit", async () => {
     const trees = tempDir("capstan-big-");
     const { mkdirSync, writeFileSync, cpSync } = await import("node:fs");

@@ -63,7 +63,10 @@ export async function validateAgainstOpenApi(request: SentRequest): Promise<void
  * A Probot instance for tests: a key generated for the run, no retries or throttling, and every request
  * recorded in `sent` and validated against GitHub's OpenAPI description before it reaches nock.
  */
-export function testProbot(app: ApplicationFunction): {
+export function testProbot(
+  app: ApplicationFunction,
+  options: { log?: NonNullable<ConstructorParameters<typeof Probot>[0]>["log"] } = {},
+): {
   probot: Probot;
   sent: SentRequest[];
   invalid: string[];
@@ -96,7 +99,12 @@ export function testProbot(app: ApplicationFunction): {
     retry: { enabled: false },
     throttle: { enabled: false },
   }));
-  const probot = new Probot({ appId: 123, privateKey, Octokit });
+  const probot = new Probot({
+    appId: 123,
+    privateKey,
+    Octokit,
+    ...(options.log ? { log: options.log } : {}),
+  });
   void probot.load(app);
   return { probot, sent, invalid };
 }

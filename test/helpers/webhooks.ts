@@ -50,10 +50,15 @@ function merge(target: Record<string, unknown>, changes: Record<string, unknown>
   return target;
 }
 
-/** A push of `after` onto `main` (replacing `before`), from GitHub's example push payload. */
-export function pushPayload(before: string, after: string, message = "Merge"): Record<string, unknown> {
+/** A push of `after` onto `branch` (replacing `before`), from GitHub's example push payload. */
+export function pushPayload(
+  before: string,
+  after: string,
+  message = "Merge",
+  branch = "main",
+): Record<string, unknown> {
   return examplePayload("push", undefined, {
-    ref: "refs/heads/main",
+    ref: `refs/heads/${branch}`,
     before,
     after,
     deleted: false,
