@@ -117,3 +117,8 @@ export function pruneDisabled(annotations: Record<string, string> | undefined): 
     .split(",")
     .some((o) => o.trim() === "Prune=false");
 }
+
+/** The sorted union of two lists, without repeats. */
+export function union(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b])].sort();
+}

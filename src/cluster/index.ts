@@ -34,16 +34,14 @@ export { type EnvironmentSet, listMembers, type Member, readEnvironmentSet } fro
 export { namespaceOwners } from "./namespace-owners.js";
 export { collectionPath, ObjectClient, type ResourceInfo } from "./object-client.js";
 export { syncSteps, WAVE_ANNOTATIONS, waveOf } from "./order.js";
+export { environmentApplySetId, parentName, syncedRevision } from "./parent.js";
+export { plannedPrunes } from "./prune.js";
 export { resolveScopes } from "./scope.js";
 export {
   defaultSyncOptions,
   ensureNamespace,
-  environmentApplySetId,
-  parentName,
-  plannedPrunes,
   type SyncOptions,
   type SyncResult,
   syncEnvironment,
-  syncedRevision,
 } from "./sync.js";
 export { type HealthWait, type WaitOptions, waitForHealth } from "./wait.js";

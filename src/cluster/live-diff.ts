@@ -19,8 +19,9 @@ import type { ClusterClient } from "./connect.js";
 import { isNotFound, ObjectError } from "./errors.js";
 import { FIELD_MANAGER } from "./field-manager.js";
 import { objectHeader } from "./object-header.js";
+import { environmentApplySetId } from "./parent.js";
+import { plannedPrunes } from "./prune.js";
 import { resolveScopes } from "./scope.js";
-import { environmentApplySetId, plannedPrunes } from "./sync.js";
 
 /** A live diff: what applying would change, and the objects the cluster refused to dry-run. */
 export interface LiveDiff extends EnvironmentDiff {

@@ -1,28 +1,24 @@
 import { PatchStrategy } from "@kubernetes/client-node";
 import { CapstanError } from "../errors.js";
 import { type Manifest, type ObjectRef, refKey } from "../manifests/index.js";
-import { APPLIED_KEY, formatRecord, parseRecord } from "./applied-record.js";
+import { formatRecord, parseRecord } from "./applied-record.js";
 import { type ApplyOptions, type ApplyResult, applyObjects, defaultApplyOptions } from "./apply.js";
 import {
   APPLYSET,
   applySetId,
-  cascades,
-  groupKind,
   groupKindsOf,
   namespacesOf,
   OWNER,
   type Owner,
-  PRUNE_ANNOTATION,
-  pruneDisabled,
   SYNC_RECORD,
-  splitList,
-  TOOLING,
+  union,
   withMembership,
 } from "./applyset.js";
 import type { ClusterClient } from "./connect.js";
-import { isNotFound, ObjectError } from "./errors.js";
+import { isNotFound, type ObjectError } from "./errors.js";
 import { FIELD_MANAGER } from "./field-manager.js";
-import { listMembers, type Member } from "./members.js";
+import { environmentParent, readParent, writeParent } from "./parent.js";
+import { pruneMembers } from "./prune.js";
 import { resolveScopes } from "./scope.js";
 
 /** Options for {@link syncEnvironment}. */
@@ -53,40 +49,6 @@ export interface SyncOptions {
 /** Defaults for the options that have them. */
 export function defaultSyncOptions(): Pick<SyncOptions, "prune" | "allowEmpty" | "apply"> {
   return { prune: true, allowEmpty: false, apply: defaultApplyOptions() };
-}
-
-/** The name of an environment's ApplySet parent (a ConfigMap in its namespace) and of its Lease. */
-export function parentName(environment: string): string {
-  return `capstan-${environment}`;
-}
-
-/** The ApplySet id of an environment's parent. */
-export function environmentApplySetId(environment: string, namespace: string): string {
-  return applySetId(environmentParent(environment, namespace));
-}
-
-// The environment's ApplySet parent: a ConfigMap in its namespace.
-function environmentParent(environment: string, namespace: string): Parent {
-  return { name: parentName(environment), namespace, kind: "ConfigMap", group: "" };
-}
-
-/**
- * The revision an environment's last successful sync recorded on its parent, or `undefined` when it was
- * never synced (or the parent is not Capstan's).
- */
-export async function syncedRevision(
-  cluster: ClusterClient,
-  environment: string,
-  namespace: string,
-  owner?: Owner,
-): Promise<string | undefined> {
-  const parent = environmentParent(environment, namespace);
-  try {
-    return (await readParent(cluster, parent, applySetId(parent), owner)).revision || undefined;
-  } catch (err) {
-    if (err instanceof CapstanError) return undefined;
-    throw err;
-  }
 }
 
 /** What one sync did. */
@@ -173,7 +135,7 @@ export async function syncEnvironment(
     problems.push(`stopped: ${String(options.signal.reason)}; nothing was pruned`);
   else if (options.prune && old.exists) {
     try {
-      await prune(
+      await pruneMembers(
         cluster,
         union(old.groupKinds, groupKinds),
         members,
@@ -237,189 +199,6 @@ export async function syncEnvironment(
   };
 }
 
-// Deletes (or, in a dry run, lists) the live members the render no longer has, except opted-out ones and
-// those whose deletion would cascade without consent; stops when the signal is aborted.
-async function prune(
-  cluster: ClusterClient,
-  groupKinds: readonly string[],
-  members: readonly Manifest[],
-  id: string,
-  options: Pick<SyncOptions, "signal" | "onPrune"> & { dryRun: boolean },
-  pruned: SyncResult["pruned"],
-  kept: SyncResult["kept"],
-): Promise<void> {
-  const { dryRun, signal } = options;
-  for (const item of await pruneCandidates(cluster, groupKinds, members, id)) {
-    // Another holder may own the environment by now: not one more delete.
-    if (signal?.aborted) return;
-    const cascade = cascadeWithoutConsent(item);
-    if (cascade) {
-      kept.push({ ref: item.ref, reason: cascade });
-      continue;
-    }
-    if (dryRun) {
-      pruned.push({ ref: item.ref });
-      continue;
-    }
-    try {
-      await cluster.objects.delete(
-        item.header as never,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        "Background",
-      );
-      pruned.push({ ref: item.ref });
-      await options.onPrune?.(item.ref);
-    } catch (err) {
-      if (!isNotFound(err)) pruned.push({ ref: item.ref, error: new ObjectError(item.ref, "delete", err) });
-    }
-  }
-}
-
-// Why a prune candidate is left in place: its deletion cascades and it carries no `capstan.dev/prune: allow`.
-function cascadeWithoutConsent(item: Member): string | undefined {
-  const cascade = cascades(item.ref);
-  if (!cascade || item.annotations?.[PRUNE_ANNOTATION] === "allow") return undefined;
-  return `left in place (${cascade}); annotate it ${PRUNE_ANNOTATION}: allow to let a prune delete it`;
-}
-
-async function pruneCandidates(
-  cluster: ClusterClient,
-  groupKinds: readonly string[],
-  members: readonly Manifest[],
-  id: string,
-): Promise<Member[]> {
-  const keep = new Set(members.map((m) => refKey(m.ref)));
-  const candidates: Member[] = [];
-  for (const gk of groupKinds) {
-    const known = members.find((m) => groupKind(m.ref) === gk)?.object.apiVersion;
-    for (const item of await listMembers(cluster, gk, id, known)) {
-      if (!keep.has(refKey(item.ref)) && !pruneDisabled(item.annotations)) candidates.push(item);
-    }
-  }
-  return candidates;
-}
-
-/**
- * The live objects a sync of these objects would prune: members of the environment's ApplySet that the
- * render no longer has and that did not opt out. None when the environment was never synced.
- */
-export async function plannedPrunes(
-  cluster: ClusterClient,
-  manifests: readonly Manifest[],
-  environment: { name: string; namespace: string },
-  owner?: Owner,
-): Promise<Member[]> {
-  const parent = environmentParent(environment.name, environment.namespace);
-  const id = applySetId(parent);
-  const old = await readParent(cluster, parent, id, owner);
-  if (!old.exists) return [];
-  const groupKinds = union(old.groupKinds, groupKindsOf(manifests.map((m) => m.ref)));
-  return (await pruneCandidates(cluster, groupKinds, manifests, id)).filter((m) => !cascadeWithoutConsent(m));
-}
-
-interface ParentState {
-  exists: boolean;
-  groupKinds: string[];
-  namespaces: string[];
-  revision?: string;
-  /** The last sync's record annotations, as they are. */
-  record: Record<string, string>;
-  /** The record of what was applied, as the parent's data holds it. */
-  applied?: string;
-}
-
-type Parent = { name: string; namespace: string; kind: string; group: string };
-
-async function readParent(
-  cluster: ClusterClient,
-  parent: Parent,
-  id: string,
-  owner: Owner | undefined,
-): Promise<ParentState> {
-  let live: {
-    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-    data?: Record<string, string>;
-  };
-  try {
-    live = await cluster.objects.read({
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: parent.name, namespace: parent.namespace },
-    });
-  } catch (err) {
-    if (isNotFound(err)) return { exists: false, groupKinds: [], namespaces: [], record: {} };
-    throw new ObjectError(
-      { group: "", kind: "ConfigMap", namespace: parent.namespace, name: parent.name },
-      "read",
-      err,
-    );
-  }
-  const labels = live.metadata?.labels ?? {};
-  const annotations = live.metadata?.annotations ?? {};
-  if (labels[APPLYSET.id] !== id || annotations[APPLYSET.tooling] !== TOOLING) {
-    throw new CapstanError(
-      `ConfigMap/${parent.namespace}/${parent.name} exists but is not Capstan's ApplySet parent (id ${labels[APPLYSET.id] ?? "none"}, tooling ${annotations[APPLYSET.tooling] ?? "none"}); refused`,
-    );
-  }
-  const recorded = labels[OWNER.id];
-  // A parent that records no repository (an older Capstan's, or `capstan sync`'s) is adopted by the first
-  // repository that syncs it; one that records a repository is that repository's alone.
-  if (recorded !== undefined && recorded !== String(owner?.id)) {
-    const theirs = `${annotations[OWNER.name] ?? "a repository"} (id ${recorded})`;
-    const ours = owner ? `${owner.name} (id ${owner.id})` : "a sync that names no repository";
-    throw new CapstanError(
-      `ConfigMap/${parent.namespace}/${parent.name} is the ApplySet parent of environment ${parent.name.slice("capstan-".length)} for ${theirs}, not for ${ours}; refused, nothing was applied or pruned. Two repositories cannot share an environment name in one namespace: rename the environment or move it to another namespace`,
-    );
-  }
-  return {
-    exists: true,
-    groupKinds: splitList(annotations[APPLYSET.groupKinds]),
-    namespaces: splitList(annotations[APPLYSET.namespaces]),
-    revision: annotations[SYNC_RECORD.revision],
-    record: Object.fromEntries(
-      Object.values(SYNC_RECORD)
-        .filter((key) => annotations[key] !== undefined)
-        .map((key) => [key, annotations[key]!]),
-    ),
-    applied: live.data?.[APPLIED_KEY],
-  };
-}
-
-async function writeParent(
-  cluster: ClusterClient,
-  parent: Parent,
-  id: string,
-  owner: Owner | undefined,
-  annotations: Record<string, string>,
-  applied: string | undefined,
-): Promise<void> {
-  await cluster.objects.patch(
-    {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: {
-        name: parent.name,
-        namespace: parent.namespace,
-        labels: { [APPLYSET.id]: id, ...(owner ? { [OWNER.id]: String(owner.id) } : {}) },
-        annotations: {
-          [APPLYSET.tooling]: TOOLING,
-          ...(owner ? { [OWNER.name]: owner.name } : {}),
-          ...annotations,
-        },
-      },
-      ...(applied !== undefined ? { data: { [APPLIED_KEY]: applied } } : {}),
-    } as never,
-    undefined,
-    undefined,
-    FIELD_MANAGER,
-    true,
-    PatchStrategy.ServerSideApply,
-  );
-}
-
 async function namespaceExists(cluster: ClusterClient, name: string): Promise<boolean> {
   try {
     await cluster.objects.read({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
@@ -446,8 +225,4 @@ export async function ensureNamespace(cluster: ClusterClient, name: string, owne
       PatchStrategy.ServerSideApply,
     );
   }
-}
-
-function union(a: readonly string[], b: readonly string[]): string[] {
-  return [...new Set([...a, ...b])].sort();
 }
