@@ -75,6 +75,9 @@ Options:
   --no-prune             keep objects that were removed from Git
   --wait                 wait for health after the sync; fails fast on Degraded
   --timeout DURATION     how long to wait, e.g. 90s, 5m (default: the environment's healthTimeout)
+  --repository O/R --repository-id ID
+                         sync as this repository (its numeric id), as the app would; needed for an
+                         environment the app deployed, whose parent records its repository
   --format FORMAT        text (default) or json
 
 Exit status: 0 when the sync succeeded (and, with --wait, ended Healthy or Suspended), 1 otherwise,
@@ -204,11 +207,18 @@ function parseSync(args: readonly string[]): SyncCommandOptions {
     "no-prune": { type: "boolean", default: false },
     wait: { type: "boolean", default: false },
     timeout: { type: "string" },
+    repository: { type: "string" },
+    "repository-id": { type: "string" },
     format: { type: "string", default: "text" },
   });
   const format = values.format;
   if (format !== "text" && format !== "json")
     throw new UsageError(`--format must be text or json (got "${format}")`);
+  if ((values.repository === undefined) !== (values["repository-id"] === undefined))
+    throw new UsageError("--repository and --repository-id go together");
+  const id = values["repository-id"];
+  if (id !== undefined && !/^[1-9]\d{0,15}$/.test(id))
+    throw new UsageError(`--repository-id must be a repository's numeric id (got "${id}")`);
   const usingRepo = values.repo !== undefined || values.ref !== undefined;
   if (usingRepo === (values.dir !== undefined))
     throw new UsageError(`give either --repo DIR --ref REF, or --dir DIR\n\n${USAGE.sync}`);
@@ -236,6 +246,7 @@ function parseSync(args: readonly string[]): SyncCommandOptions {
     prune: !values["no-prune"],
     wait: values.wait,
     timeoutMs,
+    ...(id !== undefined ? { owner: { id: Number(id), name: values.repository! } } : {}),
     format,
   };
 }

@@ -97,8 +97,11 @@ export async function readParent(
   if (recorded !== undefined && recorded !== String(owner?.id)) {
     const theirs = `${annotations[OWNER.name] ?? "a repository"} (id ${recorded})`;
     const ours = owner ? `${owner.name} (id ${owner.id})` : "a sync that names no repository";
+    const fix = owner
+      ? "Two repositories cannot share an environment name in one namespace: rename the environment or move it to another namespace"
+      : `To sync it by hand as that repository, pass --repository ${annotations[OWNER.name] ?? "OWNER/REPO"} --repository-id ${recorded}`;
     throw new CapstanError(
-      `ConfigMap/${parent.namespace}/${parent.name} is the ApplySet parent of environment ${parent.name.slice("capstan-".length)} for ${theirs}, not for ${ours}; refused, nothing was applied or pruned. Two repositories cannot share an environment name in one namespace: rename the environment or move it to another namespace`,
+      `ConfigMap/${parent.namespace}/${parent.name} is the ApplySet parent of environment ${parent.name.slice("capstan-".length)} for ${theirs}, not for ${ours}; refused, nothing was applied or pruned. ${fix}`,
     );
   }
   return {

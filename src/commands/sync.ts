@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { asClusterError, connectKubeconfig } from "../cluster/index.js";
+import { asClusterError, connectKubeconfig, type Owner } from "../cluster/index.js";
 import { parseConfig, readConfigFile } from "../config/index.js";
 import { ConfigError } from "../errors.js";
 import { type DeployResult, deployEnvironment } from "../flows/deploy.js";
@@ -23,6 +23,8 @@ export interface SyncCommandOptions {
   dryRun: boolean;
   prune: boolean;
   wait: boolean;
+  /** The repository to sync as: recorded on the parent, and required where the parent records one. */
+  owner?: Owner;
   /** Default: the environment's `healthTimeout`. */
   timeoutMs?: number;
   format: "text" | "json";
@@ -79,6 +81,7 @@ export async function sync(options: SyncCommandOptions): Promise<{ output: strin
       prune: options.prune && env!.prune,
       wait: options.wait,
       timeoutMs: options.timeoutMs,
+      owner: options.owner,
     });
     const ok =
       result.sync.succeeded &&

@@ -91,6 +91,10 @@ describe("parseCommand", () => {
         "--wait",
         "--timeout",
         "1m30s",
+        "--repository",
+        "acme/shop",
+        "--repository-id",
+        "1296269",
         "--format",
         "json",
       ],
@@ -106,6 +110,7 @@ describe("parseCommand", () => {
           prune: false,
           wait: true,
           timeoutMs: 90_000,
+          owner: { id: 1296269, name: "acme/shop" },
           format: "json",
         },
       },
@@ -146,6 +151,26 @@ describe("parseCommand", () => {
     [
       ["sync", "--dir", "d", "--env", "p", "--kubeconfig", "k", "--wait", "--dry-run"],
       "--wait cannot go with --dry-run",
+    ],
+    [
+      ["sync", "--dir", "d", "--env", "p", "--kubeconfig", "k", "--repository-id", "12"],
+      "--repository and --repository-id go together",
+    ],
+    [
+      [
+        "sync",
+        "--dir",
+        "d",
+        "--env",
+        "p",
+        "--kubeconfig",
+        "k",
+        "--repository",
+        "a/b",
+        "--repository-id",
+        "x",
+      ],
+      '--repository-id must be a repository\'s numeric id (got "x")',
     ],
   ])("%j is a usage error", (argv, message) => {
     expect(() => parseCommand(argv)).toThrow(UsageError);
