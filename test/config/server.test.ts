@@ -60,6 +60,26 @@ describe("the server config", () => {
       "repositories:\n  shop:\n    clusters: []\n",
       "capstan-server.yml:2: repositories.shop: must be owner/repo or owner/*",
     ],
+    [
+      "a cluster granted twice",
+      "clusters:\n  x:\n    kubeconfig: /k\nrepositories:\n  a/b:\n    clusters: [x, {name: x}]\n",
+      'capstan-server.yml:6: repositories.a/b.clusters[1]: cluster "x" is granted twice',
+    ],
+    [
+      "a non-numeric id",
+      "repositories:\n  a/b:\n    id: abc\n    clusters: []\n",
+      'capstan-server.yml:3: repositories.a/b.id: must be a number (got "abc")',
+    ],
+    [
+      "a namespace bound that is no name",
+      "clusters:\n  x:\n    kubeconfig: /k\nrepositories:\n  a/b:\n    clusters:\n      - name: x\n        namespaces: [Team_A]\n",
+      "capstan-server.yml:8: repositories.a/b.clusters[0].namespaces[0]: must be a namespace name, or a pattern with *",
+    ],
+    [
+      "an empty branch pin",
+      "clusters:\n  x:\n    kubeconfig: /k\n    branches: []\n",
+      "capstan-server.yml:4: clusters.x.branches: needs at least one branch",
+    ],
   ])("refuses %s, naming the line", (_name, text, message) => {
     expect(() => parseServerConfig(text, "capstan-server.yml")).toThrow(ConfigError);
     expect(() => parseServerConfig(text, "capstan-server.yml")).toThrow(message);
@@ -200,30 +220,5 @@ repositories:
           'cluster "prod" accepts deploys only from the default branch main, not from release; whoever runs Capstan can allow more branches with clusters.prod.branches',
       },
     ]);
-  });
-
-  it.each([
-    [
-      "a cluster granted twice",
-      "clusters:\n  x:\n    kubeconfig: /k\nrepositories:\n  a/b:\n    clusters: [x, {name: x}]\n",
-      'server.yml:6: repositories.a/b.clusters[1]: cluster "x" is granted twice',
-    ],
-    [
-      "a non-numeric id",
-      "repositories:\n  a/b:\n    id: abc\n    clusters: []\n",
-      'server.yml:3: repositories.a/b.id: must be a number (got "abc")',
-    ],
-    [
-      "a namespace bound that is no name",
-      "clusters:\n  x:\n    kubeconfig: /k\nrepositories:\n  a/b:\n    clusters:\n      - name: x\n        namespaces: [Team_A]\n",
-      "server.yml:8: repositories.a/b.clusters[0].namespaces[0]: must be a namespace name, or a pattern with *",
-    ],
-    [
-      "an empty branch pin",
-      "clusters:\n  x:\n    kubeconfig: /k\n    branches: []\n",
-      "server.yml:4: clusters.x.branches: needs at least one branch",
-    ],
-  ])("refuses %s, naming the line", (_name, text, message) => {
-    expect(() => parseServerConfig(text, "server.yml")).toThrow(message);
   });
 });

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import nock from "nock";
 import { pino } from "pino";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { parseServerConfig } from "../../src/config/index.js";
 import { type AppDeps, createDeps } from "../../src/handlers/deps.js";
 import { createApp } from "../../src/index.js";
@@ -98,4 +99,13 @@ export function appHarness(repositories: string, clusterExtra = ""): AppHarness 
 /** `.github/capstan.yml` with one environment per entry (each a YAML mapping's lines, without the dash). */
 export function capstanConfig(...environments: string[][]): string {
   return `environments:\n${environments.map((lines) => `  - ${lines.join("\n    ")}\n`).join("")}`;
+}
+
+/** For the enclosing suite: no request leaves for the internet; the test cluster (on loopback) is reached. */
+export function mockGitHubOnly(): void {
+  beforeAll(() => {
+    nock.disableNetConnect();
+    nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+  });
+  afterAll(() => nock.enableNetConnect());
 }

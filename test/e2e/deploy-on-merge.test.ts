@@ -1,49 +1,31 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import nock from "nock";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { parseServerConfig } from "../../src/config/index.js";
-import { type AppDeps, createDeps } from "../../src/handlers/deps.js";
-import { createApp } from "../../src/index.js";
-import { tempDir } from "../helpers/fixtures.js";
-import { type SentRequest, testProbot } from "../helpers/github.js";
-import { GitHubState } from "../helpers/github-state.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { AppDeps } from "../../src/handlers/deps.js";
+import type { SentRequest } from "../helpers/github.js";
+import type { GitHubState } from "../helpers/github-state.js";
 import { pushPayload } from "../helpers/webhooks.js";
+import { type AppHarness, appHarness, mockGitHubOnly, sha, ZERO } from "./app-harness.js";
 import { testCluster } from "./helpers.js";
 
-const ZERO = "0".repeat(40);
 const SECRET_VALUE = "s3cr3t-deploy-token";
-const sha = (c: string) => c.repeat(40);
-const silent = {
-  info: () => {},
-  error: (o: object) => console.error("JOB ERROR", (o as { err?: Error }).err),
-};
 
 // Merging deploys; a deploy whose health fails is reverted by a PR. GitHub mocked with nock, the cluster real.
 describe("deploy on merge, and the automatic revert", () => {
-  let work: ReturnType<typeof tempDir>;
+  let h: AppHarness;
   let github: GitHubState;
   let deps: AppDeps;
-  let probot: ReturnType<typeof testProbot>["probot"];
+  let probot: AppHarness["probot"];
   let sent: SentRequest[];
-  let invalid: string[];
   let ns: string;
 
-  beforeAll(() => {
-    nock.disableNetConnect();
-    nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-  });
-  afterAll(() => nock.enableNetConnect());
+  mockGitHubOnly();
   beforeEach(() => {
-    work = tempDir("capstan-deploy-");
     ns = `merge-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-    github = new GitHubState();
-    github.branches.set("main", ZERO);
   });
   afterEach(() => {
     nock.cleanAll();
-    work.remove();
-    expect(invalid).toEqual([]);
+    h.remove();
+    expect(h.invalid).toEqual([]);
     // No request to GitHub (comments, Deployment statuses, the revert PR's body) carries a Secret value.
     const bodies = sent.map((r) => JSON.stringify(r.body ?? "")).join("\n");
     expect(bodies).not.toContain(SECRET_VALUE);
@@ -51,30 +33,17 @@ describe("deploy on merge, and the automatic revert", () => {
   });
 
   function app(repositories = "Codertocat/Hello-World:\n    clusters: [test]") {
-    const server = parseServerConfig(
-      `clusters:\n  test:\n    kubeconfig: ${inject("kubeconfig")}\nrepositories:\n  ${repositories}\n`,
-      "server.yml",
-    );
-    deps = createDeps(silent, {
-      pacer: { spacingMs: 0, sleep: async () => {} },
-      cacheDir: join(work.dir, "cache"),
-      server,
-      healthTimeoutMs: 60_000,
-    });
-    ({ probot, sent, invalid } = testProbot(createApp(deps)));
+    h = appHarness(`  ${repositories}\n`);
+    ({ github, deps, probot, sent } = h);
+    github.branches.set("main", ZERO);
   }
 
   // A commit of the app's repository: one environment deploying `objects` to the test cluster.
   function commit(id: string, objects: string, extraConfig = "") {
-    const dir = join(work.dir, id, "repo");
-    mkdirSync(join(dir, ".github"), { recursive: true });
-    mkdirSync(join(dir, "deploy"));
-    writeFileSync(
-      join(dir, ".github/capstan.yml"),
-      `environments:\n  - name: production\n    path: deploy\n    namespace: ${ns}\n    cluster: test\n${extraConfig}`,
-    );
-    writeFileSync(join(dir, "deploy/app.yaml"), objects);
-    github.serveTree(sha(id), dir);
+    h.commit(id, {
+      ".github/capstan.yml": `environments:\n  - name: production\n    path: deploy\n    namespace: ${ns}\n    cluster: test\n${extraConfig}`,
+      "deploy/app.yaml": objects,
+    });
   }
   const api = (replicas: number, fail = "") =>
     `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: ${replicas}\n  progressDeadlineSeconds: 5\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api${fail ? `, capstan.test/fail: ${fail}` : ""}}\n    spec:\n      containers:\n        - name: main\n          image: registry.invalid/api:1\n`;

@@ -1,7 +1,7 @@
 import nock from "nock";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { clipDescription } from "../../src/github/deployments.js";
-import { type AppHarness, appHarness, capstanConfig, sha, ZERO } from "./app-harness.js";
+import { type AppHarness, appHarness, capstanConfig, mockGitHubOnly, sha, ZERO } from "./app-harness.js";
 import { testCluster, testNamespace } from "./helpers.js";
 
 const GRANT = "  Codertocat/Hello-World:\n    clusters: [test]\n";
@@ -14,11 +14,7 @@ const binding = `---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRol
 describe("review gates every cluster write", () => {
   let h: AppHarness;
   let ns: string;
-  beforeAll(() => {
-    nock.disableNetConnect();
-    nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-  });
-  afterAll(() => nock.enableNetConnect());
+  mockGitHubOnly();
   beforeEach(() => {
     ns = `gate-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
   });
