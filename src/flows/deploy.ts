@@ -131,13 +131,14 @@ async function enforceReach(input: DeployInput, reach: Reach): Promise<void> {
   const owners = await namespaceOwners(input.cluster, namespacesUsed(scoped, env.namespace));
   const own = namespaceOutOfReach(env.namespace, reach, input.owner.id, owners);
   const lines = [
-    ...(own ? [`the environment's namespace (its ApplySet parent and Lease): ${own}`] : []),
+    ...(own ? [`the environment's ${own}`] : []),
     ...describeFindings(reachFindings(scoped, reach, input.owner.id, owners)),
   ];
   if (lines.length === 0) return;
   const shown = lines.slice(0, 5).join("; ");
   const more = lines.length > 5 ? ` (and ${lines.length - 5} more)` : "";
+  // The first refusal leads: a Deployment's description keeps only 140 characters.
   throw new CapstanError(
-    `refused by the server config's bounds, nothing was applied (${REACH_RULE}): ${shown}${more}`,
+    `${shown}${more} (refused by the server config's bounds, ${REACH_RULE}; nothing was applied)`,
   );
 }

@@ -83,10 +83,10 @@ describe("review gates every cluster write", () => {
 
     h = appHarness(GRANT);
     h.commit("a", files);
-    h.commit("r", files);
+    h.commit("e", files);
     h.github.branches.set("main", sha("a"));
-    await h.push(ZERO, sha("r"), "release");
-    expect(states()).toEqual(["staging@r: failure"]);
+    await h.push(ZERO, sha("e"), "release");
+    expect(states()).toEqual(["staging@e: failure"]);
     expect(lastStatus()).toBe(
       clipDescription(
         'Not deployed: cluster "test" accepts deploys only from the default branch main, not from release; whoever runs Capstan can allow more branches with clusters.test.branches',
@@ -101,10 +101,10 @@ describe("review gates every cluster write", () => {
 
     h = appHarness(GRANT, "    branches: [main, release]\n");
     h.commit("a", files);
-    h.commit("r", files);
+    h.commit("e", files);
     h.github.branches.set("main", sha("a"));
-    await h.push(ZERO, sha("r"), "release");
-    expect(states()).toEqual(["staging@r: success"]);
+    await h.push(ZERO, sha("e"), "release");
+    expect(states()).toEqual(["staging@e: success"]);
     expect(await liveValue("app")).toBe("release");
   });
 
@@ -119,7 +119,11 @@ describe("review gates every cluster write", () => {
     });
     await h.push(ZERO, sha("a"));
     expect(states()).toEqual(["production@a: failure"]);
-    expect(lastStatus()).toMatch(/^Not deployed: refused by the server config's bounds, nothing was applied/);
+    expect(lastStatus()).toMatch(
+      new RegExp(
+        `^Not deployed: ConfigMap/${ns}-other/outside: namespace ${ns}-other is outside this repository's reach`,
+      ),
+    );
     expect(await exists(() => testCluster().core.readNamespace({ name: ns }))).toBe(false);
     expect(await exists(() => testCluster().core.readNamespace({ name: `${ns}-other` }))).toBe(false);
 
@@ -129,8 +133,8 @@ describe("review gates every cluster write", () => {
     });
     await h.push(sha("a"), sha("b"));
     expect(states()).toEqual(["production@a: failure", "production@b: failure"]);
-    expect(h.github.deployments.at(-1)!.statuses.at(-1)!.description).toContain(
-      "refused by the server config's bounds",
+    expect(lastStatus()).toContain(
+      "Not deployed: ClusterRoleBinding/capstan-gates-admin: cluster-scoped ClusterRoleBinding.rbac.authorization.k8s.io is outside",
     );
     expect(await exists(() => testCluster().core.readNamespace({ name: ns }))).toBe(false);
     expect(
@@ -158,7 +162,7 @@ describe("review gates every cluster write", () => {
     await h.push(ZERO, sha("a"));
     expect(states()).toEqual(["production@a: failure"]);
     expect(lastStatus()).toContain(
-      `namespace ${handMade} exists on cluster test and was not created by Capstan`,
+      `Not deployed: the environment's namespace ${handMade} exists on cluster test and was not created by Capstan`,
     );
     expect(
       await exists(() => testCluster().core.readNamespacedConfigMap({ namespace: handMade, name: "app" })),
