@@ -52,10 +52,11 @@ export async function pruneMembers(
         "Background",
       );
       pruned.push({ ref: item.ref });
-      await options.onPrune?.(item.ref);
     } catch (err) {
       if (!isNotFound(err)) pruned.push({ ref: item.ref, error: new ObjectError(item.ref, "delete", err) });
+      continue;
     }
+    await options.onPrune?.(item.ref);
   }
 }
 

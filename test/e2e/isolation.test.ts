@@ -183,6 +183,8 @@ ${allow ? "  annotations:\n    capstan.dev/prune: allow\n" : ""}spec:
         if (deletes > 1) return;
         // Another holder takes the Lease over; our next renewal (every second) fails, and the prune stops.
         const lease = await leases.readNamespacedLease({ name: "capstan-leased", namespace: ns });
+        // Whoever finds it held can tell which repository holds it.
+        expect(lease.spec?.holderIdentity).toMatch(/^team-a\/app#101 /);
         await leases.replaceNamespacedLease({
           name: "capstan-leased",
           namespace: ns,
