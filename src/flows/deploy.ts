@@ -8,7 +8,6 @@ import {
   environmentApplySetId,
   type HealthWait,
   type LeaseOptions,
-  namespaceOwners,
   type Owner,
   parentName,
   resolveScopes,
@@ -20,13 +19,8 @@ import {
 import { type Environment, parseDuration, type Reach } from "../config/index.js";
 import { CapstanError } from "../errors.js";
 import type { Manifest } from "../manifests/index.js";
-import {
-  describeFindings,
-  namespaceOutOfReach,
-  namespacesUsed,
-  REACH_RULE,
-  reachFindings,
-} from "../policy/index.js";
+import { REACH_RULE } from "../policy/index.js";
+import { reachRefusals } from "./reach-check.js";
 
 /** One environment to deploy: its config, rendered objects and revision, and how. */
 export interface DeployInput {
@@ -126,14 +120,7 @@ export async function deployEnvironment(input: DeployInput): Promise<DeployResul
 // Refuses the whole environment when its namespace or any object is outside the repository's reach.
 async function enforceReach(input: DeployInput, reach: Reach): Promise<void> {
   if (!input.owner) throw new CapstanError("a bounded deploy needs the repository's identity");
-  const env = input.environment;
-  const scoped = await resolveScopes(input.cluster, input.manifests);
-  const owners = await namespaceOwners(input.cluster, namespacesUsed(scoped, env.namespace));
-  const own = namespaceOutOfReach(env.namespace, reach, input.owner.id, owners);
-  const lines = [
-    ...(own ? [`the environment's ${own}`] : []),
-    ...describeFindings(reachFindings(scoped, reach, input.owner.id, owners)),
-  ];
+  const lines = await reachRefusals(input.cluster, input.manifests, input.environment, reach, input.owner);
   if (lines.length === 0) return;
   const shown = lines.slice(0, 5).join("; ");
   const more = lines.length > 5 ? ` (and ${lines.length - 5} more)` : "";

@@ -3,6 +3,7 @@ import {
   allowedClusters,
   checkClusterAccess,
   type Environment,
+  grantsFor,
   type RepositoryIdentity,
   type ServerConfig,
 } from "../config/index.js";
@@ -12,6 +13,7 @@ import type { GitHub, Repo } from "../github/types.js";
 import { type RenderOptions, renderEnvironment } from "../render/index.js";
 import { type EnvironmentReport, renderReport } from "../report/index.js";
 import { selectEnvironments } from "./preview.js";
+import { reachRefusals } from "./reach-check.js";
 import { readTreeConfig } from "./tree-config.js";
 
 /** What a live preview needs. */
@@ -79,17 +81,25 @@ async function liveReport(
       input.render,
     );
     report.renderer = rendered.renderer;
-    const result = await liveDiff(connect(input.server, env.cluster), rendered.manifests, {
+    const cluster = connect(input.server, env.cluster);
+    const owner =
+      input.repository.id !== undefined
+        ? { id: input.repository.id, name: `${input.repo.owner}/${input.repo.repo}` }
+        : undefined;
+    const result = await liveDiff(cluster, rendered.manifests, {
       name: env.name,
       namespace: env.namespace,
       prune: env.prune,
-      owner:
-        input.repository.id !== undefined
-          ? { id: input.repository.id, name: `${input.repo.owner}/${input.repo.repo}` }
-          : undefined,
+      owner,
     });
     report.diff = { changes: result.changes, unchanged: result.unchanged };
-    report.refused = result.errors.map((e) => e.message);
+    // What a sync would refuse before applying anything, as it would judge it.
+    const reach = grantsFor(input.server, input.repository).get(env.cluster);
+    const bounds = reach && owner ? await reachRefusals(cluster, rendered.manifests, env, reach, owner) : [];
+    report.refused = [
+      ...bounds.map((b) => `${b} (the server config's bounds)`),
+      ...result.errors.map((e) => e.message),
+    ];
   } catch (err) {
     report.error = errorMessage(err);
   }

@@ -25,11 +25,12 @@ describe("/preview live", () => {
   afterEach(() => nock.cleanAll());
   afterAll(() => nock.enableNetConnect());
 
-  it("replies with what the head would change in the environment's cluster, Secrets masked", async () => {
+  // Delivers `/preview live staging` to an app whose server config grants the repository as `grant` says.
+  async function previewLive(grant: string) {
     const cache = tempDir("capstan-cache-");
     try {
       const server = parseServerConfig(
-        `clusters:\n  staging:\n    kubeconfig: ${inject("kubeconfig")}\n  production:\n    kubeconfig: ${inject("kubeconfig")}\nrepositories:\n  Codertocat/Hello-World:\n    clusters: [staging, production]\n`,
+        `clusters:\n  staging:\n    kubeconfig: ${inject("kubeconfig")}\n  production:\n    kubeconfig: ${inject("kubeconfig")}\nrepositories:\n  Codertocat/Hello-World:\n    clusters:\n${grant}`,
         "server.yml",
       );
       const deps: AppDeps = createDeps(silent, {
@@ -49,20 +50,32 @@ describe("/preview live", () => {
       });
       await probot.receive({ name: "issue_comment", id: "live", payload } as never);
       await deps.queue.idle();
-
-      expect(github.reactions.map((r) => r.content)).toEqual(["eyes", "rocket"]);
-      const body = github.comments.map((c) => c.body).join("\n");
-      expect(body).toContain("Live diff: what syncing bbbbbbb would change in each cluster now");
-      expect(body).toContain("| `staging` | kustomize | +5 | ~0 | −0 | 0 |");
-      expect(body).toContain("<code>+ Deployment/shop-staging/api</code>");
-      // The objects were only dry-run: nothing was created.
-      const live = await testCluster().core.listNamespacedConfigMap({ namespace: "shop-staging" });
-      expect(live.items.filter((c) => c.metadata?.name !== "kube-root-ca.crt")).toEqual([]);
       expect(invalid).toEqual([]);
       for (const value of fixtureSecretValues())
         expect(JSON.stringify(sent.map((r) => r.body))).not.toContain(value);
+      return { github, body: github.comments.map((c) => c.body).join("\n") };
     } finally {
       cache.remove();
     }
+  }
+
+  it("replies with what the head would change in the environment's cluster, Secrets masked", async () => {
+    const { github, body } = await previewLive(
+      '      - name: staging\n        namespaces: ["shop-*"]\n      - production\n',
+    );
+    expect(github.reactions.map((r) => r.content)).toEqual(["eyes", "rocket"]);
+    expect(body).toContain("Live diff: what syncing bbbbbbb would change in each cluster now");
+    expect(body).toContain("| `staging` | kustomize | +5 | ~0 | −0 | 0 |");
+    expect(body).toContain("<code>+ Deployment/shop-staging/api</code>");
+    // The objects were only dry-run: nothing was created.
+    const live = await testCluster().core.listNamespacedConfigMap({ namespace: "shop-staging" });
+    expect(live.items.filter((c) => c.metadata?.name !== "kube-root-ca.crt")).toEqual([]);
+  });
+
+  it("says what a sync would refuse under the server config's bounds: here a namespace made by hand", async () => {
+    const { body } = await previewLive("      - staging\n      - production\n");
+    expect(body).toContain(
+      "the environment's namespace shop-staging exists on cluster staging and was not created by Capstan for this repository; the server config must grant it (namespaces) (the server config's bounds)",
+    );
   });
 });
