@@ -2,7 +2,7 @@ import { PatchStrategy } from "@kubernetes/client-node";
 import { deepEqual } from "../diff/index.js";
 import { type KubeObject, type Manifest, normalize, type ObjectRef, refKey } from "../manifests/index.js";
 import { type AppliedRecord, appliedHash, holds } from "./applied-record.js";
-import { APPLYSET, OWNER } from "./applyset.js";
+import { APPLYSET, cascades, OWNER } from "./applyset.js";
 import type { ClusterClient } from "./connect.js";
 import { isImmutableError, isNotFound, ObjectError } from "./errors.js";
 import { FIELD_MANAGER } from "./field-manager.js";
@@ -86,7 +86,14 @@ export async function applyObjects(
               ? notSent(m, options.signal)
               : dryRun && dependsOnPending(m, pending)
                 ? { ref: m.ref, action: "created" as const }
-                : applyOne(cluster, m, live.get(m), dryRun, options.applied?.get(refKey(m.ref))),
+                : applyOne(
+                    cluster,
+                    m,
+                    live.get(m),
+                    dryRun,
+                    options.applied?.get(refKey(m.ref)),
+                    options.signal,
+                  ),
           ),
       );
       for (const result of batch) {
@@ -197,6 +204,7 @@ async function applyOne(
   live: KubeObject | ObjectError | undefined,
   dryRun: boolean,
   lastHash: string | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<ApplyResult> {
   if (live instanceof ObjectError) return { ref: m.ref, action: "failed", error: live };
   const taken = claimedElsewhere(m.object, live);
@@ -216,8 +224,16 @@ async function applyOne(
     return { ref: m.ref, action: live ? "configured" : "created", hash };
   } catch (err) {
     const recreate = m.object.metadata.annotations?.[RECREATE_ANNOTATION] === "true";
+    const cascade = cascades(m.ref);
+    if (live && isImmutableError(err) && recreate && cascade) {
+      const error = new ObjectError(m.ref, "apply", err);
+      error.message += `; not recreated, since ${cascade}`;
+      return { ref: m.ref, action: "failed", error };
+    }
     if (live && isImmutableError(err) && recreate && dryRun) return { ref: m.ref, action: "configured" };
     if (live && isImmutableError(err) && recreate) {
+      // A sync that lost its lease deletes nothing.
+      if (signal?.aborted) return notSent(m, signal);
       try {
         await cluster.objects.delete(
           objectHeader(m) as never,

@@ -34,7 +34,7 @@ export { type EnvironmentSet, listMembers, type Member, readEnvironmentSet } fro
 export { namespaceOwners } from "./namespace-owners.js";
 export { collectionPath, ObjectClient, type ResourceInfo } from "./object-client.js";
 export { syncSteps, WAVE_ANNOTATIONS, waveOf } from "./order.js";
-export { environmentApplySetId, parentName, syncedRevision } from "./parent.js";
+export { checkParent, environmentApplySetId, parentName, syncedRevision } from "./parent.js";
 export { plannedPrunes } from "./prune.js";
 export { resolveScopes } from "./scope.js";
 export {

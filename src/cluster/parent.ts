@@ -40,6 +40,23 @@ export async function syncedRevision(
   }
 }
 
+/**
+ * Refuses, before anything is written (the Lease included), an environment whose parent belongs to
+ * another tool or repository; the sync checks again under its Lease.
+ *
+ * @throws CapstanError as {@link readParent} does
+ */
+export async function checkParent(
+  cluster: ClusterClient,
+  environment: string,
+  namespace: string,
+  owner: Owner | undefined,
+  adopt = false,
+): Promise<void> {
+  const parent = environmentParent(environment, namespace);
+  await readParent(cluster, parent, applySetId(parent), owner, adopt);
+}
+
 /** What an environment's parent records, as read before a sync. */
 export interface ParentState {
   exists: boolean;
@@ -65,6 +82,7 @@ export async function readParent(
   parent: Parent,
   id: string,
   owner: Owner | undefined,
+  adopt = false,
 ): Promise<ParentState> {
   let live: {
     metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -92,8 +110,15 @@ export async function readParent(
     );
   }
   const recorded = labels[OWNER.id];
-  // A parent that records no repository (an older Capstan's, or `capstan sync`'s) is adopted by the first
-  // repository that syncs it; one that records a repository is that repository's alone.
+  const where = `ConfigMap/${parent.namespace}/${parent.name}`;
+  // A parent that records no repository (an older Capstan's, or `capstan sync`'s without --repository)
+  // may hold any repository's objects: only an operator's explicit sync gives it to one repository.
+  if (recorded === undefined && owner && !adopt) {
+    throw new CapstanError(
+      `${where} records no repository (written by an older Capstan, or by capstan sync without --repository), so its members may be another repository's; refused, nothing was applied or pruned. An operator gives it to ${owner.name} with: capstan sync --repository ${owner.name} --repository-id ${owner.id} --env ${parent.name.slice("capstan-".length)} …`,
+    );
+  }
+  // One that records a repository is that repository's alone.
   if (recorded !== undefined && recorded !== String(owner?.id)) {
     const theirs = `${annotations[OWNER.name] ?? "a repository"} (id ${recorded})`;
     const ours = owner ? `${owner.name} (id ${owner.id})` : "a sync that names no repository";
@@ -101,7 +126,7 @@ export async function readParent(
       ? "Two repositories cannot share an environment name in one namespace: rename the environment or move it to another namespace"
       : `To sync it by hand as that repository, pass --repository ${annotations[OWNER.name] ?? "OWNER/REPO"} --repository-id ${recorded}`;
     throw new CapstanError(
-      `ConfigMap/${parent.namespace}/${parent.name} is the ApplySet parent of environment ${parent.name.slice("capstan-".length)} for ${theirs}, not for ${ours}; refused, nothing was applied or pruned. ${fix}`,
+      `${where} is the ApplySet parent of environment ${parent.name.slice("capstan-".length)} for ${theirs}, not for ${ours}; refused, nothing was applied or pruned. ${fix}`,
     );
   }
   return {

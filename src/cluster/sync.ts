@@ -14,6 +14,7 @@ import {
   union,
   withMembership,
 } from "./applyset.js";
+import { claimedElsewhere } from "./claims.js";
 import type { ClusterClient } from "./connect.js";
 import { isNotFound, type ObjectError } from "./errors.js";
 import { FIELD_MANAGER } from "./field-manager.js";
@@ -42,6 +43,11 @@ export interface SyncOptions {
    * repository is refused; without an owner, only a parent that records none is synced.
    */
   owner?: Owner;
+  /**
+   * Let `owner` take a parent that records no repository (an operator's `capstan sync --repository`);
+   * the app never does, since such a parent may hold another repository's objects.
+   */
+  adoptUnowned?: boolean;
   /** Called after each object a prune deleted. */
   onPrune?: (ref: ObjectRef) => void | Promise<void>;
 }
@@ -69,7 +75,9 @@ export interface SyncResult {
 /**
  * Makes a cluster match an environment's objects at one revision.
  *
- * 1. Find the environment's ApplySet parent and refuse one that another tool owns.
+ * 1. Find the environment's ApplySet parent and refuse one that another tool or repository owns, and
+ *    refuse the whole sync when an object belongs to another ApplySet or a Namespace to another
+ *    repository.
  * 2. Record on the parent the union of the old and new group-kinds and namespaces, so an interrupted sync
  *    can still prune everything it may have created.
  * 3. Apply the objects with the ApplySet membership label (see `applyObjects`).
@@ -95,7 +103,13 @@ export async function syncEnvironment(
   }
   const members = withMembership(await resolveScopes(cluster, manifests), id, options.owner);
   const dryRun = options.apply.dryRun ?? false;
-  const old = await readParent(cluster, parent, id, options.owner);
+  const old = await readParent(cluster, parent, id, options.owner, options.adoptUnowned);
+  const taken = await claimedElsewhere(cluster, members, id, options.owner);
+  if (taken.length > 0) {
+    throw new CapstanError(
+      `${taken.slice(0, 5).join("; ")}${taken.length > 5 ? ` (and ${taken.length - 5} more)` : ""}: another environment or repository applies ${taken.length === 1 ? "it" : "them"}; refused, nothing was applied or pruned`,
+    );
+  }
   const refs = members.map((m) => m.ref);
   const groupKinds = groupKindsOf(refs);
   const namespaces = namespacesOf(refs, parent.namespace);
@@ -156,6 +170,10 @@ export async function syncEnvironment(
   // Pruning is what lets the recorded set shrink to this render's; without it, the union is kept so a
   // later pruning sync still looks at every kind and namespace this environment ever had.
   const exact = succeeded && options.prune;
+  // What was left in place is still a member: later syncs keep reporting it, and prune it once it opts in.
+  const keptRefs = kept.map((k) => k.ref);
+  const exactKinds = union(groupKinds, groupKindsOf(keptRefs));
+  const exactNamespaces = union(namespaces, namespacesOf(keptRefs, parent.namespace));
   // A sync that lost its lease writes nothing more: another holder may be syncing by now.
   if (!dryRun && !options.signal?.aborted) {
     try {
@@ -166,8 +184,8 @@ export async function syncEnvironment(
         options.owner,
         {
           // After a failure the union stays recorded, so the next sync still prunes what this one created.
-          [APPLYSET.groupKinds]: (exact ? groupKinds : union(old.groupKinds, groupKinds)).join(","),
-          [APPLYSET.namespaces]: (exact ? namespaces : union(old.namespaces, namespaces)).join(","),
+          [APPLYSET.groupKinds]: (exact ? exactKinds : union(old.groupKinds, groupKinds)).join(","),
+          [APPLYSET.namespaces]: (exact ? exactNamespaces : union(old.namespaces, namespaces)).join(","),
           [SYNC_RECORD.revision]: succeeded ? options.revision : (old.revision ?? ""),
           [SYNC_RECORD.syncedAt]: new Date().toISOString(),
           [SYNC_RECORD.result]: succeeded

@@ -82,6 +82,8 @@ export async function sync(options: SyncCommandOptions): Promise<{ output: strin
       wait: options.wait,
       timeoutMs: options.timeoutMs,
       owner: options.owner,
+      // Naming the repository is the operator's explicit act of giving it an unowned environment.
+      adoptUnowned: options.owner !== undefined,
     });
     const ok =
       result.sync.succeeded &&

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { matchesAny } from "./glob.js";
+import { namespaceOutOfReach } from "./reach.js";
 import { readConfigFile } from "./read-file.js";
 import type { Config } from "./schema.js";
 import { parseYamlConfig, type SemanticProblem } from "./yaml-config.js";
@@ -262,7 +263,8 @@ export function branchRefusal(server: ServerConfig, cluster: string, branch: str
 
 /**
  * The environments of a repository config that ask for a cluster the server config does not allow that
- * repository, or deploy from a branch the cluster does not accept, as problems at the offending key.
+ * repository, deploy from a branch the cluster does not accept, or live in a namespace outside the
+ * repository's reach there, as problems at the offending key.
  */
 export function checkClusterAccess(
   config: Config,
@@ -270,7 +272,8 @@ export function checkClusterAccess(
   repo: RepositoryIdentity,
   defaultBranch?: string,
 ): SemanticProblem[] {
-  const allowed = allowedClusters(server, repo);
+  const grants = grantsFor(server, repo);
+  const allowed = new Set(grants.keys());
   const name = fullName(repo);
   return config.environments.flatMap((env, i): SemanticProblem[] => {
     if (env.cluster === undefined) return [];
@@ -282,15 +285,18 @@ export function checkClusterAccess(
         },
       ];
     }
+    const problems: SemanticProblem[] = [];
     const branch = env.branch ?? defaultBranch;
     if (defaultBranch && branch && !branchMayDeploy(server, env.cluster, branch, defaultBranch)) {
-      return [
-        {
-          path: ["environments", i, "branch"],
-          message: branchRefusal(server, env.cluster, branch, defaultBranch),
-        },
-      ];
+      problems.push({
+        path: ["environments", i, "branch"],
+        message: branchRefusal(server, env.cluster, branch, defaultBranch),
+      });
     }
-    return [];
+    // The namespace that holds the environment's parent and Lease; live owners are judged at sync.
+    const reach = grants.get(env.cluster)!;
+    const outside = repo.id === undefined ? undefined : namespaceOutOfReach(env.namespace, reach, repo.id);
+    if (outside) problems.push({ path: ["environments", i, "namespace"], message: outside });
+    return problems;
   });
 }

@@ -2,6 +2,7 @@ import { APPLYSET } from "../cluster/applyset.js";
 import {
   type ApplyResult,
   type ClusterClient,
+  checkParent,
   defaultApplyOptions,
   defaultHolder,
   ensureNamespace,
@@ -44,6 +45,8 @@ export interface DeployInput {
   signal?: AbortSignal;
   /** The repository deploying: recorded on the parent and the Lease; another repository's are refused. */
   owner?: Owner;
+  /** Let `owner` take a parent that records no repository (an operator's explicit sync). */
+  adoptUnowned?: boolean;
   /** How far the repository may reach into the cluster (the server config's grant); unbounded if absent. */
   reach?: Reach;
   /** Called after each object a prune deleted. */
@@ -80,6 +83,7 @@ export async function deployEnvironment(input: DeployInput): Promise<DeployResul
     allowEmpty: env.allowEmpty,
     apply: { ...defaultApplyOptions(), dryRun: input.dryRun ?? false, onResult: input.onResult },
     owner: input.owner,
+    adoptUnowned: input.adoptUnowned,
     onPrune: input.onPrune,
   };
   if (input.reach) await enforceReach(input, input.reach);
@@ -87,6 +91,8 @@ export async function deployEnvironment(input: DeployInput): Promise<DeployResul
     const sync = await syncEnvironment(input.cluster, input.manifests, options);
     return { sync, durationMs: Date.now() - started };
   }
+  // Another repository's environment is refused before its Lease is taken, so it is never held up.
+  await checkParent(input.cluster, env.name, env.namespace, input.owner, input.adoptUnowned);
   await ensureNamespace(input.cluster, env.namespace, input.owner);
   const lease = {
     // Whoever finds the Lease held can tell which repository holds it.

@@ -86,6 +86,20 @@ async function liveReport(
       input.repository.id !== undefined
         ? { id: input.repository.id, name: `${input.repo.owner}/${input.repo.repo}` }
         : undefined;
+    // What a sync would refuse, judged first: objects out of reach are neither read nor dry-run, so a
+    // live preview never shows another repository's objects.
+    const reach = grantsFor(input.server, input.repository).get(env.cluster);
+    if (reach) {
+      if (!owner) throw new UsageError("the repository's id is unknown, so its reach cannot be judged");
+      const bounds = await reachRefusals(cluster, rendered.manifests, env, reach, owner);
+      if (bounds.length > 0) {
+        report.refused = bounds.map((b) => `${b} (the server config's bounds)`);
+        report.notices.push(
+          "Not compared with the cluster: a sync would refuse this environment under the server config's bounds.",
+        );
+        return report;
+      }
+    }
     const result = await liveDiff(cluster, rendered.manifests, {
       name: env.name,
       namespace: env.namespace,
@@ -93,13 +107,7 @@ async function liveReport(
       owner,
     });
     report.diff = { changes: result.changes, unchanged: result.unchanged };
-    // What a sync would refuse before applying anything, as it would judge it.
-    const reach = grantsFor(input.server, input.repository).get(env.cluster);
-    const bounds = reach && owner ? await reachRefusals(cluster, rendered.manifests, env, reach, owner) : [];
-    report.refused = [
-      ...bounds.map((b) => `${b} (the server config's bounds)`),
-      ...result.errors.map((e) => e.message),
-    ];
+    report.refused = result.errors.map((e) => e.message);
   } catch (err) {
     report.error = errorMessage(err);
   }

@@ -1,19 +1,15 @@
-import { matchesAny } from "../config/glob.js";
+import { type NamespaceOwners, namespaceOutOfReach } from "../config/reach.js";
 import type { Reach } from "../config/server.js";
 import { formatRef, locateField, type Manifest } from "../manifests/index.js";
 import type { Finding } from "./types.js";
+
+export { type NamespaceOwners, namespaceOutOfReach };
 
 /** The id under which reach violations are reported; no repository setting can turn it off. */
 export const REACH_RULE = "cluster-reach";
 
 const HINT =
   "The server config bounds what this repository may write into the cluster; ask whoever runs Capstan to widen the repository's grant, or move the object.";
-
-/**
- * Who owns the namespaces a sync writes into, as read from the cluster: name → the owning repository's
- * id (`""` for a namespace no repository owns). A namespace that does not exist is absent.
- */
-export type NamespaceOwners = ReadonlyMap<string, string>;
 
 /** The namespaces an environment's objects live in, its own namespace included. */
 export function namespacesUsed(manifests: readonly Manifest[], envNamespace: string): string[] {
@@ -23,31 +19,6 @@ export function namespacesUsed(manifests: readonly Manifest[], envNamespace: str
     else if (m.ref.kind === "Namespace" && m.ref.group === "") names.add(m.ref.name);
   }
   return [...names].sort();
-}
-
-/**
- * Why a namespace is outside a repository's reach, or `undefined` when it is inside. Without namespace
- * patterns in the grant, a repository may use new namespaces and those its own syncs created, never the
- * `kube-*` system namespaces; `owners` (from the cluster) decides the rest, and without it (a preview)
- * only the static bounds are judged.
- */
-export function namespaceOutOfReach(
-  namespace: string,
-  reach: Reach,
-  repositoryId: number,
-  owners?: NamespaceOwners,
-): string | undefined {
-  if (reach.namespaces) {
-    if (matchesAny(namespace, reach.namespaces)) return undefined;
-    return `namespace ${namespace} is outside this repository's reach on cluster ${reach.cluster} (allowed: ${reach.namespaces.join(", ")})`;
-  }
-  if (namespace.startsWith("kube-"))
-    return `namespace ${namespace} is a system namespace; the server config must grant it to this repository on cluster ${reach.cluster}`;
-  const owner = owners?.get(namespace);
-  if (owner === undefined || owner === String(repositoryId)) return undefined;
-  return owner === ""
-    ? `namespace ${namespace} exists on cluster ${reach.cluster} and was not created by Capstan for this repository; the server config must grant it (namespaces)`
-    : `namespace ${namespace} on cluster ${reach.cluster} belongs to another repository (id ${owner})`;
 }
 
 /**

@@ -240,7 +240,7 @@ repositories:
     clusters:
       - staging
       - name: production
-        namespaces: [shop, monitoring]
+        namespaces: [shop, monitoring, platform]
 `,
       "server.yml",
     );
@@ -256,7 +256,7 @@ repositories:
       expect(a.annotation_level).toBe("failure");
       expect(a.path).toMatch(/^platform\//);
       expect(String(a.message)).toMatch(
-        /outside this repository's reach on cluster production \(allowed: (shop, monitoring|Namespace)\)/,
+        /outside this repository's reach on cluster production \(allowed: (shop, monitoring, platform|Namespace)\)/,
       );
     }
     expect(env.github.comments[0]!.body).toContain("cluster-reach");

@@ -68,13 +68,12 @@ describe("isolation between repositories, and prunes that cannot cascade", () =>
     expect((await sync(B, "api", ns, cms("b1", "b2"))).sync.succeeded).toBe(true);
     expect(await configMaps(ns)).toEqual(["a1", "a2", "b1", "b2"]);
 
-    // B renders an object of A's name: refused, not taken over; nothing of A's is pruned.
-    const takeover = await sync(B, "api", ns, cms("b1", "b2", "a1"));
-    expect(takeover.sync.succeeded).toBe(false);
-    const failed = takeover.sync.applied.find((r) => r.ref.name === "a1")!;
-    expect(failed.action).toBe("failed");
-    expect(failed.error!.message).toContain("belongs to another ApplySet");
-    expect(takeover.sync.pruned).toEqual([]);
+    // B renders an object of A's name: refused whole before anything is written, so B's new b3 is not
+    // applied either, and nothing of A's is pruned.
+    await expect(sync(B, "api", ns, cms("b1", "b2", "b3", "a1"))).rejects.toThrow(
+      `ConfigMap/${ns}/a1 belongs to another ApplySet (applyset.kubernetes.io/part-of=`,
+    );
+    expect(await configMaps(ns)).toEqual(["a1", "a2", "b1", "b2"]);
 
     // A removes every object it has: only A's go.
     const emptied = await sync(A, "web", ns, "");
@@ -93,9 +92,9 @@ describe("isolation between repositories, and prunes that cannot cascade", () =>
     expect((await sync(A, "web", ns, namespace)).sync.succeeded).toBe(true);
     const live = await testCluster().core.readNamespace({ name: `${ns}-extra` });
     expect(live.metadata?.labels?.["capstan.dev/repository-id"]).toBe("101");
-    const taken = await sync(B, "web", `${ns}-b`, namespace);
-    expect(taken.sync.applied[0]!.action).toBe("failed");
-    expect(taken.sync.applied[0]!.error!.message).toContain("belongs to another ApplySet");
+    await expect(sync(B, "web", `${ns}-b`, namespace)).rejects.toThrow(
+      `Namespace/${ns}-extra belongs to another ApplySet`,
+    );
   });
 
   it("removing a Namespace and a CRD from Git leaves both in place and says so; with the opt-in they go", async () => {
@@ -134,6 +133,12 @@ ${allow ? "  annotations:\n    capstan.dev/prune: allow\n" : ""}spec:
         "left in place (deleting a Namespace deletes everything in it); annotate it capstan.dev/prune: allow to let a prune delete it",
       ],
     ]);
+    // They stay members: the next sync says so again (and would prune them once they opt in).
+    const again = await sync(A, "cascade", ns, cms("stay"));
+    expect(again.sync.kept.map((k) => formatRef(k.ref))).toEqual([
+      `CustomResourceDefinition/widgets.${group}`,
+      `Namespace/${ns}-team`,
+    ]);
     // The objects inside them were pruned one by one; the Namespace and the CRD stayed.
     expect(left.sync.pruned.map((p) => formatRef(p.ref)).sort()).toEqual([
       `ConfigMap/${ns}-team/kept`,
@@ -161,6 +166,35 @@ ${allow ? "  annotations:\n    capstan.dev/prune: allow\n" : ""}spec:
         () => true,
       );
     expect(deleting).toBe(true);
+  });
+
+  it("a parent that records no repository is not adopted by a repository's deploy, only by an operator's explicit sync", async () => {
+    const ns = unique("iso-legacy");
+    // An older Capstan (or `capstan sync` without --repository) synced it: no owner recorded.
+    const legacy = await deployEnvironment({
+      cluster: client,
+      environment: environment("production", ns),
+      manifests: objects(ns, cms("a1", "a2")),
+      revision: "r-legacy",
+      wait: false,
+    });
+    expect(legacy.sync.succeeded).toBe(true);
+    await expect(sync(B, "production", ns, cms("b1"))).rejects.toThrow(
+      `ConfigMap/${ns}/capstan-production records no repository (written by an older Capstan, or by capstan sync without --repository), so its members may be another repository's; refused, nothing was applied or pruned`,
+    );
+    expect(await configMaps(ns)).toEqual(["a1", "a2"]);
+    // The operator gives it to A.
+    const adopted = await deployEnvironment({
+      cluster: client,
+      environment: environment("production", ns),
+      manifests: objects(ns, cms("a1", "a2")),
+      revision: "r-adopted",
+      wait: false,
+      owner: A,
+      adoptUnowned: true,
+    });
+    expect(adopted.sync.succeeded).toBe(true);
+    expect((await sync(A, "production", ns, cms("a1"))).sync.pruned.map((p) => p.ref.name)).toEqual(["a2"]);
   });
 
   it("a Lease lost during a prune stops the prune", async () => {

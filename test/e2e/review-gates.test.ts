@@ -147,9 +147,21 @@ describe("review gates every cluster write", () => {
       ),
     ).toBe(false);
 
+    // A custom resource the cluster does not serve, whose CRD the render does not declare: its scope
+    // cannot be judged, so it is refused rather than guessed.
+    h.commit("d", {
+      ".github/capstan.yml": capstanConfig(production),
+      "deploy/app.yaml": `${cm("inside", "1")}---\napiVersion: unserved.capstan.test/v1\nkind: Gadget\nmetadata:\n  name: g\n`,
+    });
+    await h.push(sha("b"), sha("d"));
+    expect(lastStatus()).toContain(
+      `Not deployed: Gadget/${ns}/g: unserved.capstan.test/v1 Gadget is not served by cluster test`,
+    );
+    expect(await exists(() => testCluster().core.readNamespace({ name: ns }))).toBe(false);
+
     // Inside its bounds, the same repository deploys.
     h.commit("c", { ".github/capstan.yml": capstanConfig(production), "deploy/app.yaml": cm("inside", "2") });
-    await h.push(sha("b"), sha("c"));
+    await h.push(sha("d"), sha("c"));
     expect(states().at(-1)).toBe("production@c: success");
     expect(await liveValue("inside")).toBe("2");
   });
