@@ -3,7 +3,7 @@
 // localhost unless HOST says otherwise). On SIGTERM it stops taking webhooks, lets queued work finish and
 // exits.
 import { type ApplicationFunctionOptions, type Probot, run } from "probot";
-import { readServerConfig } from "./config/index.js";
+import { readServerConfig, unpinnedEntries } from "./config/index.js";
 import { type AppDeps, createDeps } from "./handlers/deps.js";
 import { createApp } from "./index.js";
 
@@ -19,6 +19,7 @@ const server = await run((app: Probot, options: ApplicationFunctionOptions) => {
   deps = createDeps(app.log, { server: serverConfig });
   if (!serverConfig)
     app.log.info("CAPSTAN_CONFIG is not set: no clusters are configured, and cluster names are not checked");
+  for (const line of serverConfig ? unpinnedEntries(serverConfig) : []) app.log.warn(line);
   return createApp(deps)(app, options);
 });
 

@@ -98,11 +98,17 @@ export function withMembership(manifests: readonly Manifest[], id: string, owner
   });
 }
 
-/** Whether a live object may be deleted by a prune only with explicit consent, and why. */
+/**
+ * Why a live object may be deleted by a prune only with explicit consent: its deletion takes more with it
+ * than the object (everything in a Namespace, every custom resource of a CRD, a volume's data).
+ */
 export function cascades(ref: Pick<ObjectRef, "group" | "kind">): string | undefined {
-  if (ref.group === "" && ref.kind === "Namespace") return "deleting a Namespace deletes everything in it";
   if (ref.group === "apiextensions.k8s.io" && ref.kind === "CustomResourceDefinition")
     return "deleting a CRD deletes every custom resource of its kind, in every namespace";
+  if (ref.group !== "") return undefined;
+  if (ref.kind === "Namespace") return "deleting a Namespace deletes everything in it";
+  if (ref.kind === "PersistentVolumeClaim" || ref.kind === "PersistentVolume")
+    return `deleting a ${ref.kind} can delete its volume and the data on it`;
   return undefined;
 }
 

@@ -27,6 +27,7 @@ export {
   readServerConfig,
   type ServerConfig,
   serverConfigSchema,
+  unpinnedEntries,
 } from "./server.js";
 export { MAX_DURATION_MS, parseDuration, validateConfig } from "./validate.js";
 export { parseYamlConfig, type SemanticProblem, type YamlConfigOptions } from "./yaml-config.js";

@@ -234,6 +234,19 @@ export function grantsFor(server: ServerConfig, repo: RepositoryIdentity): Map<s
   return grants;
 }
 
+/**
+ * The `repositories` entries that match by name alone, each as a line for the server's log at start: a
+ * rename or transfer can hand such a name, and its clusters, to someone else.
+ */
+export function unpinnedEntries(server: ServerConfig): string[] {
+  return Object.entries(server.repositories)
+    .filter(([, entry]) => entry.id === undefined && entry.clusters.length > 0)
+    .map(
+      ([key]) =>
+        `repositories.${key} has no id, so it matches by name; pin it with id: (the ${key.endsWith("/*") ? "owner's" : "repository's"} numeric id) so that a rename or transfer cannot hand its clusters to someone else`,
+    );
+}
+
 /** The cluster names a repository may use: its own entry's and its owner's (`owner/*`). */
 export function allowedClusters(server: ServerConfig, repo: RepositoryIdentity): Set<string> {
   return new Set(grantsFor(server, repo).keys());

@@ -6,6 +6,7 @@ import {
   configSchema,
   grantsFor,
   parseServerConfig,
+  unpinnedEntries,
 } from "../../src/config/index.js";
 import { ConfigError } from "../../src/errors.js";
 
@@ -150,6 +151,14 @@ repositories:
     ])("$who: $want", ({ repo: r, want }) => {
       expect([...allowedClusters(pinned, r)].sort()).toEqual(want);
     });
+  });
+
+  it("names the entries that match by name alone, for the server's log", () => {
+    const server = parseServerConfig(SERVER, "capstan-server.yml");
+    expect(unpinnedEntries(server)).toEqual([
+      "repositories.acme/shop has no id, so it matches by name; pin it with id: (the repository's numeric id) so that a rename or transfer cannot hand its clusters to someone else",
+      "repositories.acme/* has no id, so it matches by name; pin it with id: (the owner's numeric id) so that a rename or transfer cannot hand its clusters to someone else",
+    ]);
   });
 
   it("bounds each grant: namespaces and cluster-scoped kinds, the repository's own entry over its owner's", () => {
