@@ -6,6 +6,7 @@ import { APPLYSET, cascades, OWNER } from "./applyset.js";
 import type { ClusterClient } from "./connect.js";
 import { isImmutableError, isNotFound, ObjectError } from "./errors.js";
 import { FIELD_MANAGER } from "./field-manager.js";
+import { listGroups } from "./list-groups.js";
 import { objectHeader } from "./object-header.js";
 import { syncSteps } from "./order.js";
 
@@ -135,13 +136,8 @@ async function readLive(
   concurrency: number,
 ): Promise<Map<Manifest, KubeObject | ObjectError | undefined>> {
   const live = new Map<Manifest, KubeObject | ObjectError | undefined>();
-  const groups = new Map<string, Manifest[]>();
-  for (const m of step) {
-    const key = `${m.object.apiVersion}|${m.ref.kind}|${m.ref.namespace ?? ""}`;
-    groups.set(key, [...(groups.get(key) ?? []), m]);
-  }
   const oneByOne: Manifest[] = [];
-  for (const members of groups.values()) {
+  for (const members of listGroups(step)) {
     const first = members[0]!;
     // A single object is cheaper to read than its kind is to list.
     if (members.length === 1) {

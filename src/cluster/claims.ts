@@ -1,6 +1,7 @@
 import { formatRef, type Manifest } from "../manifests/index.js";
 import { APPLYSET, OWNER, type Owner } from "./applyset.js";
 import type { ClusterClient } from "./connect.js";
+import { listGroups } from "./list-groups.js";
 
 /**
  * The objects of a render that already belong elsewhere in the cluster, one line each: members of another
@@ -16,13 +17,8 @@ export async function claimedElsewhere(
   id: string,
   owner: Owner | undefined,
 ): Promise<string[]> {
-  const groups = new Map<string, Manifest[]>();
-  for (const m of members) {
-    const key = `${m.object.apiVersion}|${m.ref.kind}|${m.ref.namespace ?? ""}`;
-    groups.set(key, [...(groups.get(key) ?? []), m]);
-  }
   const lines: string[] = [];
-  for (const group of groups.values()) {
+  for (const group of listGroups(members)) {
     const first = group[0]!;
     const isNamespace = first.ref.kind === "Namespace" && first.ref.group === "";
     const selectors = [`${APPLYSET.partOf},${APPLYSET.partOf}!=${id}`];
