@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { matchesAny } from "./glob.js";
-import { namespaceOutOfReach } from "./reach.js";
 import { readConfigFile } from "./read-file.js";
 import type { Config } from "./schema.js";
 import { parseYamlConfig, type SemanticProblem } from "./yaml-config.js";
@@ -276,8 +275,9 @@ export function branchRefusal(server: ServerConfig, cluster: string, branch: str
 
 /**
  * The environments of a repository config that ask for a cluster the server config does not allow that
- * repository, deploy from a branch the cluster does not accept, or live in a namespace outside the
- * repository's reach there, as problems at the offending key.
+ * repository, or deploy from a branch the cluster does not accept, as problems at the offending key.
+ * (Objects outside the repository's reach are policy findings on their own lines, so the preview still
+ * shows the diff.)
  */
 export function checkClusterAccess(
   config: Config,
@@ -285,8 +285,7 @@ export function checkClusterAccess(
   repo: RepositoryIdentity,
   defaultBranch?: string,
 ): SemanticProblem[] {
-  const grants = grantsFor(server, repo);
-  const allowed = new Set(grants.keys());
+  const allowed = allowedClusters(server, repo);
   const name = fullName(repo);
   return config.environments.flatMap((env, i): SemanticProblem[] => {
     if (env.cluster === undefined) return [];
@@ -306,10 +305,6 @@ export function checkClusterAccess(
         message: branchRefusal(server, env.cluster, branch, defaultBranch),
       });
     }
-    // The namespace that holds the environment's parent and Lease; live owners are judged at sync.
-    const reach = grants.get(env.cluster)!;
-    const outside = repo.id === undefined ? undefined : namespaceOutOfReach(env.namespace, reach, repo.id);
-    if (outside) problems.push({ path: ["environments", i, "namespace"], message: outside });
     return problems;
   });
 }

@@ -211,38 +211,6 @@ repositories:
     expect(branchMayDeploy(server, "prod", branch, "main")).toBe(ok);
   });
 
-  it("names an environment whose namespace is outside the repository's reach, at its namespace key", () => {
-    const server = parseServerConfig(
-      "clusters:\n  prod:\n    kubeconfig: /k\n  dev:\n    kubeconfig: /k\nrepositories:\n  acme/shop:\n    clusters:\n      - name: prod\n        namespaces: [shop]\n      - dev\n",
-      "server.yml",
-    );
-    const config = configSchema.parse({
-      environments: [
-        { name: "a", path: "a", cluster: "prod", namespace: "shop" },
-        { name: "b", path: "b", cluster: "prod", namespace: "blog" },
-        { name: "c", path: "c", cluster: "dev" },
-        { name: "d", path: "d", cluster: "dev", namespace: "kube-system" },
-        { name: "e", path: "e", cluster: "dev", namespace: "shop-dev" },
-      ],
-    });
-    expect(checkClusterAccess(config, server, repo("acme/shop", 11), "main")).toEqual([
-      {
-        path: ["environments", 1, "namespace"],
-        message: "namespace blog is outside this repository's reach on cluster prod (allowed: shop)",
-      },
-      {
-        path: ["environments", 2, "namespace"],
-        message:
-          "namespace default exists on cluster dev and was not created by Capstan for this repository; the server config must grant it (namespaces)",
-      },
-      {
-        path: ["environments", 3, "namespace"],
-        message:
-          "namespace kube-system is a system namespace; the server config must grant it to this repository on cluster dev",
-      },
-    ]);
-  });
-
   it("names an environment whose branch its cluster does not accept, at its branch key", () => {
     const server = parseServerConfig(
       "clusters:\n  prod:\n    kubeconfig: /k\nrepositories:\n  acme/shop:\n    clusters: [prod]\n",

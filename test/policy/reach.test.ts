@@ -43,6 +43,14 @@ describe("the server config's reach over an environment's objects", () => {
     },
     { case: "a namespace inside explicit bounds", yaml: CM("shop-eu"), reach: BOUNDED, want: [] },
     {
+      case: "the default namespace, default reach (it exists everywhere and no sync created it)",
+      yaml: CM("default"),
+      reach: DEFAULT,
+      want: [
+        "ConfigMap/default/c @5: namespace default exists on cluster prod and was not created by Capstan for this repository; the server config must grant it (namespaces)",
+      ],
+    },
+    {
       case: "a Namespace object outside explicit bounds",
       yaml: NS("team-b"),
       reach: BOUNDED,
