@@ -1,5 +1,5 @@
 import { isRecord } from "./record.js";
-import { isSecret, LAST_APPLIED } from "./secret.js";
+import { isSecretLike, LAST_APPLIED, SECRET_SHOWN_FIELDS } from "./secret.js";
 import type { KubeObject } from "./types.js";
 
 /** What a masked Secret value reads as. */
@@ -12,22 +12,28 @@ export const MASK = "***";
  * - a changed key reads `*** (before)` and `*** (after)`;
  * - a key on one side only reads `***`.
  *
- * When either side is a Secret both sides are masked, whatever the other claims to be. Expects normalized
- * objects (`stringData` merged into `data`) but masks `stringData` too. Pairs without a Secret are returned
- * as they are; the inputs are not modified.
+ * When either side is Secret-like (any kind spelled `Secret`, any apiVersion) both sides are masked,
+ * whatever the other claims to be. Every field but `apiVersion`, `kind`, `metadata`, `type` and
+ * `immutable` is masked, so a misspelled `stringdata:` is masked too; a map keeps its keys, anything else
+ * is replaced whole. Pairs without a Secret are returned as they are; the inputs are not modified.
  */
 export function maskSecretPair(
   before: KubeObject | undefined,
   after: KubeObject | undefined,
 ): [KubeObject | undefined, KubeObject | undefined] {
-  if (!isSecret(before) && !isSecret(after)) return [before, after];
-  const oldData = dataOf(before);
-  const newData = dataOf(after);
-  const changed = (key: string) =>
-    Object.hasOwn(oldData, key) && Object.hasOwn(newData, key) && oldData[key] !== newData[key];
+  if (!isSecretLike(before) && !isSecretLike(after)) return [before, after];
+  const changed = (field: string, key: string) => {
+    const old = valuesOf(before, field);
+    const now = valuesOf(after, field);
+    return (
+      Object.hasOwn(old, key) &&
+      Object.hasOwn(now, key) &&
+      JSON.stringify(old[key]) !== JSON.stringify(now[key])
+    );
+  };
   return [
-    before && maskWith(before, (key) => (changed(key) ? "before" : "")),
-    after && maskWith(after, (key) => (changed(key) ? "after" : "")),
+    before && maskWith(before, (field, key) => (changed(field, key) ? "before" : "")),
+    after && maskWith(after, (field, key) => (changed(field, key) ? "after" : "")),
   ];
 }
 
@@ -36,30 +42,29 @@ export function maskSecret(object: KubeObject): KubeObject {
   return maskSecretPair(object, undefined)[0]!;
 }
 
-function dataOf(object: KubeObject | undefined): Record<string, unknown> {
-  if (!object) return {};
-  return {
-    ...(isRecord(object.data) ? object.data : {}),
-    ...(isRecord(object.stringData) ? object.stringData : {}),
-  };
+// The values a key is compared by: `data` and `stringData` as one map (one side may be normalized and the
+// other not), any other field on its own.
+function valuesOf(object: KubeObject | undefined, field: string): Record<string, unknown> {
+  const map = (name: string) => (isRecord(object?.[name]) ? (object![name] as Record<string, unknown>) : {});
+  return field === "data" || field === "stringData" ? { ...map("data"), ...map("stringData") } : map(field);
 }
 
-function maskWith(object: KubeObject, tag: (key: string) => string): KubeObject {
+function maskWith(object: KubeObject, tag: (field: string, key: string) => string): KubeObject {
   const masked: KubeObject = { ...object };
   const annotations = isRecord(object.metadata) ? object.metadata.annotations : undefined;
   if (isRecord(annotations) && Object.hasOwn(annotations, LAST_APPLIED)) {
     masked.metadata = { ...object.metadata, annotations: { ...annotations, [LAST_APPLIED]: MASK } };
   }
-  for (const field of ["data", "stringData"] as const) {
+  for (const field of Object.keys(object)) {
+    if (SECRET_SHOWN_FIELDS.has(field)) continue;
     const values = object[field];
-    if (values === undefined) continue;
     // Anything that is not a map of keys is replaced whole: its shape could carry a value.
     if (!isRecord(values)) {
       masked[field] = MASK;
       continue;
     }
     masked[field] = Object.fromEntries(
-      Object.keys(values).map((key) => [key, tag(key) ? `${MASK} (${tag(key)})` : MASK]),
+      Object.keys(values).map((key) => [key, tag(field, key) ? `${MASK} (${tag(field, key)})` : MASK]),
     );
   }
   return masked;

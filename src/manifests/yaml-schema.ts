@@ -42,10 +42,11 @@ export const KUBERNETES_YAML = yaml.FAILSAFE_SCHEMA.extend({
 });
 
 /**
- * js-yaml's reason for a syntax error, without the parts that quote the document: an unknown tag or an
- * unidentified alias repeats what follows `!` or `*`, and that may be a password.
+ * js-yaml's reason for a syntax error, without any part that quotes the document. Its reasons put what
+ * they quote after a colon (`tag name cannot contain such characters: !Tr0ub4dor^3`), in quotes
+ * (`unidentified alias "x"`) or in `!<…>` (`unknown tag !<x>`), and any of those may be a password.
  */
 export function safeReason(err: unknown): string {
   const reason = err instanceof yaml.YAMLException ? err.reason : "unreadable";
-  return reason.replace(/!<[^>]*>|"[^"]*"|'[^']*'/g, "(hidden)");
+  return reason.replace(/:\s.*$/s, "").replace(/!<[^>]*>|"[^"]*"|'[^']*'|![^\s]*/g, "(hidden)");
 }

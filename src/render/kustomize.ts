@@ -1,10 +1,10 @@
 import { readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import yaml from "js-yaml";
 import { RenderError } from "../errors.js";
 import { isRecord, safeReason } from "../manifests/index.js";
 import type { RenderLimits } from "./limits.js";
-import { addValue, secretValuesIn } from "./redact.js";
+import { addValue, secretValuesIn, sensitiveLines } from "./redact.js";
 import { runTool } from "./runner.js";
 import { displayPath, resolveInside, walkTree } from "./tree.js";
 
@@ -85,6 +85,7 @@ async function preflight(walk: Walk, dir: string): Promise<void> {
   }
   if (!isRecord(doc)) return;
   await collectGeneratorInputs(walk, dir, doc);
+  await collectPatchInputs(walk, dir, doc);
   if (doc.helmCharts !== undefined || doc.helmChartInflationGenerator !== undefined) {
     throw new RenderError(
       `${where}: helmCharts needs kustomize --enable-helm, which Capstan does not allow; use renderer: helm`,
@@ -92,7 +93,7 @@ async function preflight(walk: Walk, dir: string): Promise<void> {
   }
   for (const field of ["generators", "transformers", "validators"]) {
     for (const entry of listOf(doc[field])) {
-      if (typeof entry !== "string" || (await isPluginConfig(root, dir, entry))) {
+      if (typeof entry !== "string" || (await isPluginConfig(walk, dir, entry))) {
         const named = typeof entry === "string" && !entry.includes("\n") ? `"${entry}" ` : "";
         throw new RenderError(
           `${where}: ${field} entry ${named}configures a plugin; exec and KRM-function plugins are not allowed`,
@@ -152,9 +153,11 @@ async function collectGeneratorInputs(walk: Walk, dir: string, doc: Record<strin
   }
 }
 
-// A generator or transformer entry is fine when every document it names (a file, or inline YAML) is a
-// builtin (`apiVersion: builtin`); anything else is an external plugin.
-async function isPluginConfig(root: string, dir: string, entry: string): Promise<boolean> {
+// A generator, transformer or validator entry is fine when every document it names (a file, inline YAML,
+// or the files of a directory, which kustomize builds as a kustomization of configs) is a builtin
+// (`apiVersion: builtin`); anything else is an external plugin. A directory is walked like any other
+// kustomization first, so its remote resources, links and Secrets are refused or struck as well.
+async function isPluginConfig(walk: Walk, dir: string, entry: string): Promise<boolean> {
   if (isRemoteReference(entry)) return true;
   if (entry.includes("\n")) return !allBuiltin(entry);
   const target = join(dir, entry);
@@ -164,9 +167,52 @@ async function isPluginConfig(root: string, dir: string, entry: string): Promise
   } catch {
     return false; // missing: kustomize reports it with its own words
   }
-  await resolveInside(root, target);
-  if (isDir) return false; // a kustomization of transformer configs, walked by kustomize's own rules
-  return !allBuiltin(await readFile(target, "utf8"));
+  await resolveInside(walk.root, target);
+  if (!isDir) return !allBuiltin(await readFile(target, "utf8"));
+  await preflight(walk, target);
+  for (const file of await walkTree(walk.root, target, walk.limits)) {
+    if (!/\.(ya?ml|json)$/i.test(file.path) || KUSTOMIZATION_FILES.includes(basename(file.path))) continue;
+    if (file.size > walk.limits.maxFileBytes || !allBuiltin(await readFile(file.absolute, "utf8")))
+      return true;
+  }
+  return false;
+}
+
+// Patches quote what they patch in kustomize's errors: an inline patch or a patch file that targets a
+// Secret (by `target.kind`, or by naming `kind: Secret` in any spelling) is struck line by line, whether
+// or not it parses.
+async function collectPatchInputs(walk: Walk, dir: string, doc: Record<string, unknown>): Promise<void> {
+  const entries = ["patches", "patchesStrategicMerge", "patchesJson6902"].flatMap((f) => listOf(doc[f]));
+  for (const entry of entries) {
+    const patch = isRecord(entry) ? entry : { patch: entry };
+    const target = isRecord(patch.target) ? patch.target : {};
+    const texts: string[] = [];
+    for (const value of [patch.patch, patch.path]) {
+      if (typeof value !== "string") continue;
+      if (value.includes("\n") || value === patch.patch) texts.push(value);
+      const file = await readInside(walk, join(dir, value));
+      if (file !== undefined) texts.push(file);
+    }
+    for (const text of texts) {
+      if (typeof target.kind === "string" && /^secret$/i.test(target.kind))
+        sensitiveLines(text, walk.sensitive);
+      secretValuesIn(text, walk.sensitive);
+    }
+  }
+}
+
+// The text of a repository file within the size limit, or `undefined` (missing, a directory, too big).
+async function readInside(walk: Walk, path: string): Promise<string | undefined> {
+  if (path.includes("\n")) return undefined;
+  try {
+    const target = await resolveInside(walk.root, path);
+    const info = await stat(target);
+    if (!info.isFile() || info.size > walk.limits.maxFileBytes) return undefined;
+    return await readFile(target, "utf8");
+  } catch (err) {
+    if (err instanceof RenderError) throw err;
+    return undefined;
+  }
 }
 
 function allBuiltin(text: string): boolean {

@@ -1,38 +1,108 @@
 import yaml from "js-yaml";
-import { isRecord, isSecret, type KubeObject } from "../manifests/index.js";
+import { isRecord, isSecretLike, SECRET_SHOWN_FIELDS } from "../manifests/index.js";
 
 // Shorter strings would blank out ordinary words of a message; a real secret is rarely this short.
 const MIN_LENGTH = 4;
 
 /**
- * Collects the values of every Secret in a YAML text (data, decoded and raw; stringData, raw and base64)
- * so they can be struck from a renderer's error message. Unparseable text gives nothing.
+ * The most values walked in one text. Aliases let a few lines name millions of values (a Secret whose
+ * values alias nested arrays); each distinct node is walked once, and a text past this budget is treated
+ * as unreadable, so every line of its Secret documents is struck instead.
+ */
+const MAX_NODES = 100_000;
+
+// A document that names a Secret in any spelling: `kind: Secret`, `kind: "secret"`, `{kind: SECRET}`.
+const SECRET_KIND = /(?:^|[\s{,])["']?kind["']?\s*:\s*["']?secret["']?\s*(?:[,}#]|$)/im;
+
+/**
+ * Collects the values of every Secret-like document in a YAML text (any kind spelled `Secret`, any
+ * apiVersion): each scalar under every field but `apiVersion`, `kind`, `metadata`, `type` and
+ * `immutable`, as written, base64-decoded and base64-encoded, so they can be struck from a renderer's
+ * error message. A document that cannot be parsed (or expands past the budget) but names a Secret gives
+ * every one of its lines instead: redaction must not depend on the text being valid.
  */
 export function secretValuesIn(text: string, into: Set<string>): void {
-  let docs: unknown[];
-  try {
-    docs = yaml.loadAll(text, undefined, { schema: yaml.CORE_SCHEMA });
-  } catch {
-    return;
-  }
-  for (const doc of docs) {
-    if (!isRecord(doc) || !isSecret(doc as KubeObject)) continue;
-    for (const value of Object.values(isRecord(doc.data) ? doc.data : {})) {
-      addValue(into, String(value));
-      addValue(into, Buffer.from(String(value), "base64").toString("utf8"));
+  for (const doc of text.split(/^---[^\n]*$/m)) {
+    if (!SECRET_KIND.test(doc)) continue;
+    let parsed: unknown;
+    try {
+      parsed = yaml.load(doc, { schema: yaml.CORE_SCHEMA });
+    } catch {
+      sensitiveLines(doc, into);
+      continue;
     }
-    for (const value of Object.values(isRecord(doc.stringData) ? doc.stringData : {})) {
-      addValue(into, String(value));
-      addValue(into, Buffer.from(String(value), "utf8").toString("base64"));
-    }
+    if (!collectSecrets(parsed, into)) sensitiveLines(doc, into);
   }
 }
 
-/** Adds a sensitive string (and each of its lines) to a redaction set. */
+// Adds the values of every Secret-like mapping found in a parsed document (itself, a List's items, a
+// patch's target), walking each node once; false when the budget ran out.
+function collectSecrets(root: unknown, into: Set<string>): boolean {
+  const seen = new Set<object>();
+  const stack = [root];
+  let budget = MAX_NODES;
+  while (stack.length > 0) {
+    if (--budget < 0) return false;
+    const node = stack.pop();
+    if (node === null || typeof node !== "object" || seen.has(node)) continue;
+    seen.add(node);
+    if (isRecord(node) && isSecretLike(node)) {
+      const fields = Object.entries(node).filter(([key]) => !SECRET_SHOWN_FIELDS.has(key));
+      if (!collectValues(Object.fromEntries(fields), into)) return false;
+      continue;
+    }
+    stack.push(...(Array.isArray(node) ? node : Object.values(node)));
+  }
+  return true;
+}
+
+/**
+ * Strikes every line of a text, and what follows a `key:` or `key=` on it: for patches and generator
+ * inputs that target a Secret, whose values cannot be told from their keys.
+ */
+export function sensitiveLines(text: string, into: Set<string>): void {
+  for (const line of text.split("\n")) {
+    const bare = line.replace(/^\s*-\s+/, "");
+    // What a Secret shows anyway; striking it would only blank out the message.
+    if (/^\s*["']?(?:apiVersion|kind|metadata)["']?\s*:/.test(bare)) continue;
+    addValue(into, bare);
+    addValue(into, bare.replace(/^[^:=]*[:=]\s*/, "").replace(/^["']|["']$/g, ""));
+  }
+}
+
+// Adds every scalar below `root`, walking each node once; false when the budget ran out.
+function collectValues(root: unknown, into: Set<string>): boolean {
+  const seen = new Set<object>();
+  const stack = [root];
+  let budget = MAX_NODES;
+  while (stack.length > 0) {
+    if (--budget < 0) return false;
+    const node = stack.pop();
+    if (node === null || node === undefined) continue;
+    if (typeof node === "object") {
+      if (seen.has(node)) continue;
+      seen.add(node);
+      stack.push(...(Array.isArray(node) ? node : Object.values(node)));
+      continue;
+    }
+    const value = String(node);
+    addValue(into, value);
+    addValue(into, Buffer.from(value, "base64").toString("utf8"));
+    addValue(into, Buffer.from(value, "utf8").toString("base64"));
+  }
+  return true;
+}
+
+/**
+ * Adds a sensitive string (and each of its lines) to a redaction set, also as it reads inside a quoted
+ * string: kustomize quotes its configs Go-style, so `pa"ss` appears as `pa\"ss`.
+ */
 export function addValue(into: Set<string>, value: string): void {
   for (const part of [value, ...value.split("\n")]) {
     const trimmed = part.trim();
-    if (trimmed.length >= MIN_LENGTH) into.add(trimmed);
+    if (trimmed.length < MIN_LENGTH) continue;
+    into.add(trimmed);
+    into.add(JSON.stringify(trimmed).slice(1, -1));
   }
 }
 

@@ -23,17 +23,24 @@ export function displayPath(root: string, absolute: string): string {
 }
 
 /**
- * Resolves `absolute` through any symbolic links and checks it stays inside the repository.
+ * Resolves `absolute` through any symbolic links and checks it stays inside the repository. Messages name
+ * repository paths only: the server's own paths (the checkout's, a link's target) are nobody's business.
  *
- * @throws RenderError naming the link and its target when it leads outside
+ * @throws RenderError naming the path when it leads outside the repository or cannot be resolved
  */
 export async function resolveInside(root: string, absolute: string): Promise<string> {
-  const real = await realpath(absolute);
-  if (!isInside(root, real)) {
-    throw new RenderError(
-      `${displayPath(root, absolute)} is a symbolic link to ${real}, outside the repository; refused`,
-    );
+  const shown = isInside(root, absolute) ? displayPath(root, absolute) : "a path";
+  let real: string;
+  try {
+    real = await realpath(absolute);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT" ? "does not exist" : code === "ELOOP" ? "is a loop of links" : "cannot be read";
+    throw new RenderError(`${shown} ${why}${code === "ENOENT" ? " (or is a link to nothing)" : ""}`);
   }
+  if (!isInside(root, real))
+    throw new RenderError(`${shown} is a symbolic link that leads outside the repository; refused`);
   return real;
 }
 

@@ -20,6 +20,8 @@ export type HostileCase =
   | "symlink-escape"
   | "kustomize-remote-base"
   | "kustomize-exec-plugin"
+  | "kustomize-generator-dir"
+  | "kustomize-secret-patch"
   | "helm-fails"
   | "unknown-renderer"
   | "path-escape"

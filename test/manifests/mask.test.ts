@@ -73,6 +73,31 @@ describe("maskSecretPair", () => {
     expect([b!.data, a!.stringData]).toEqual([{ password: "*** (before)" }, { password: "*** (after)" }]);
   });
 
+  it.each<[string, Record<string, unknown>]>([
+    ["a misspelled stringdata", { apiVersion: "v1", kind: "Secret", stringdata: { password: "hunter22" } }],
+    ["StringData", { apiVersion: "v1", kind: "Secret", StringData: { password: "hunter22" } }],
+    ["a lowercase kind", { apiVersion: "v1", kind: "secret", stringData: { password: "hunter22" } }],
+    ["apiVersion core/v1", { apiVersion: "core/v1", kind: "Secret", stringData: { password: "hunter22" } }],
+    ["a value outside any map", { apiVersion: "v1", kind: "SECRET", password: "hunter22" }],
+    ["a nested field", { apiVersion: "v1", kind: "Secret", spec: { inner: { password: "hunter22" } } }],
+  ])("masks every field of a Secret-like object with %s, keeping its keys", (_name, fields) => {
+    const object = {
+      metadata: { name: "s" },
+      type: "Opaque",
+      immutable: true,
+      ...fields,
+    } as unknown as KubeObject;
+    const masked = maskSecret(object);
+    expect(JSON.stringify(masked)).not.toContain("hunter22");
+    expect(masked).toMatchObject({ metadata: { name: "s" }, type: "Opaque", immutable: true });
+    for (const [key, value] of Object.entries(fields)) {
+      if (key === "apiVersion" || key === "kind") expect(masked[key]).toBe(value);
+      else if (typeof value === "object")
+        expect(Object.keys(masked[key] as object)).toEqual(Object.keys(value as object));
+      else expect(masked[key]).toBe("***");
+    }
+  });
+
   it("treats an added key named like an Object property as added", () => {
     const [, a] = maskSecretPair(secret({}), secret({ constructor: "eA==" }));
     expect(a!.data).toEqual({ constructor: "***" });

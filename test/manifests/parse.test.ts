@@ -112,6 +112,24 @@ describe("parseDocuments", () => {
     expect(() => parseDocuments(text, "x.yaml")).toThrow(error);
   });
 
+  it.each([
+    ["a tag with characters a tag cannot hold", "password: !Tr0ub4dor^3\n"],
+    ["a malformed tag", "password: !<Tr0ub4dor-3 x\n"],
+    ["an undeclared tag handle", "password: !Tr0ub4dor!x y\n"],
+    ["an unknown tag", "password: !Tr0ub4dor3 y\n"],
+    ["an unidentified alias", "password: *Tr0ub4dor3\n"],
+  ])("never quotes the document in a YAML error: %s", (_name, line) => {
+    const text = `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  ${line}`;
+    let message = "";
+    try {
+      parseDocuments(text, "s.yaml");
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^s\.yaml:\d+: malformed YAML/);
+    expect(message).not.toMatch(/Tr0ub4dor/);
+  });
+
   it("refuses a billion-laughs alias bomb quickly, without expanding it", () => {
     const levels = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
     for (let i = 1; i < 9; i++) {

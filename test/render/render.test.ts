@@ -90,7 +90,7 @@ describe("hostile repositories", () => {
     },
     {
       name: "symlink-escape",
-      error: /^manifests\/passwd\.yaml is a symbolic link to \/etc\/passwd, outside the repository; refused$/,
+      error: /^manifests\/passwd\.yaml is a symbolic link that leads outside the repository; refused$/,
     },
     {
       name: "kustomize-remote-base",
@@ -100,6 +100,11 @@ describe("hostile repositories", () => {
       name: "kustomize-exec-plugin",
       error:
         /overlay\/kustomization\.yaml: generators entry "gen\.yaml" configures a plugin; exec and KRM-function plugins are not allowed/,
+    },
+    {
+      name: "kustomize-generator-dir",
+      error:
+        /overlay\/kustomization\.yaml: generators entry "gen" configures a plugin; exec and KRM-function plugins are not allowed/,
     },
     {
       name: "helm-fails",
@@ -121,6 +126,28 @@ describe("hostile repositories", () => {
   ])("%s is refused by the config", (name, error) => {
     expect(() => treeConfig(hostile(name))).toThrow(ConfigError);
     expect(() => treeConfig(hostile(name))).toThrow(error);
+  });
+
+  it("strikes Secret values from kustomize's error when a patch on a Secret cannot be read, parsed or not", async () => {
+    const root = hostile("kustomize-secret-patch");
+    for (const env of treeConfig(root).environments) {
+      const attempt = renderEnvironment(root, env);
+      await expect(attempt).rejects.toThrow(/kustomize failed \(exit 1\): .*PatchTransformer/s);
+      const message = await attempt.catch((err: Error) => err.message);
+      expect(message).toContain("target:\n  kind: Secret\n  name: db");
+      expect(message).not.toMatch(/Tr0ub4dor/);
+    }
+  });
+
+  it("walks a directory of transformer configs like any kustomization: a remote resource there is refused", async () => {
+    const root = repo({
+      "k/kustomization.yaml": "resources: [cm.yaml]\ntransformers: [t]\n",
+      "k/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+      "k/t/kustomization.yaml": "resources: [https://example.com/transformer.yaml]\n",
+    });
+    await expect(renderEnvironment(root, env({ path: "k" }))).rejects.toThrow(
+      'k/t/kustomization.yaml: resources entry "https://example.com/transformer.yaml" is remote',
+    );
   });
 
   it("kustomize itself refuses the exec plugin even without Capstan's preflight, and never runs it", async () => {
@@ -229,7 +256,7 @@ describe("limits and the sandbox", () => {
     const root = repo({ "m/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n" });
     symlinkSync("/etc", join(root, "m/etc"));
     await expect(renderEnvironment(root, env({ path: "m", renderer: "plain" }))).rejects.toThrow(
-      "m/etc is a symbolic link to /etc, outside the repository; refused",
+      "m/etc is a symbolic link that leads outside the repository; refused",
     );
   });
 
@@ -242,7 +269,7 @@ describe("limits and the sandbox", () => {
     mkdirSync(join(root, "c/.x"));
     symlinkSync("/etc/passwd", join(root, "c/.x/p"));
     await expect(renderEnvironment(root, env({ path: "c", renderer: "helm" }))).rejects.toThrow(
-      "c/.x/p is a symbolic link to /etc/passwd, outside the repository; refused",
+      "c/.x/p is a symbolic link that leads outside the repository; refused",
     );
   });
 
