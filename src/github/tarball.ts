@@ -1,10 +1,19 @@
-import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import type { ReadableStream } from "node:stream/web";
 import * as tar from "tar";
 import { CapstanError } from "../errors.js";
 import { formatBytes } from "../render/index.js";
+import {
+  defaultTreeCacheLimits,
+  evictTrees,
+  isCached,
+  markComplete,
+  preparePrivateDir,
+  type TreeCacheLimits,
+} from "./tree-cache.js";
 import type { GitHub, Repo } from "./types.js";
 
 /** Bounds on a repository tarball. */
@@ -14,16 +23,25 @@ export interface TarballLimits {
   /** Largest unpacked size accepted. */
   maxUnpackedBytes: number;
   maxEntries: number;
+  /** Bounds on the whole cache, applied after each download; none when absent (tests). */
+  cache?: TreeCacheLimits;
 }
 
 /** Defaults for {@link TarballLimits}. */
 export function defaultTarballLimits(): TarballLimits {
-  return { maxBytes: 256 * 1024 * 1024, maxUnpackedBytes: 1024 * 1024 * 1024, maxEntries: 200_000 };
+  return {
+    maxBytes: 256 * 1024 * 1024,
+    maxUnpackedBytes: 1024 * 1024 * 1024,
+    maxEntries: 200_000,
+    cache: defaultTreeCacheLimits(),
+  };
 }
 
 /**
- * The tree of a repository at one commit, downloaded as a tarball and extracted into `cacheDir`, keyed by
- * SHA so that later previews of the same commit reuse it. Extraction refuses absolute paths, `..` and
+ * The tree of a repository at one commit, downloaded as a tarball and extracted into `cacheDir` (a private
+ * directory, see `preparePrivateDir`), keyed by SHA so that later previews of the same commit reuse it.
+ * The download is streamed straight into the extraction and cut off at the byte limit: it is never held
+ * in memory whole. After a download the cache is evicted to its limits. Extraction refuses absolute paths, `..` and
  * writes through links (node-tar's defaults), and anything but files, directories and symbolic links;
  * links that lead out of the tree are left for the renderers, which refuse to follow them.
  *
@@ -38,6 +56,7 @@ export async function fetchTree(
 ): Promise<string> {
   if (!/^[0-9a-f]{40}$/.test(sha)) throw new CapstanError(`"${sha}" is not a commit SHA`);
   const root = join(cacheDir, safeName(repo.owner), safeName(repo.repo), sha);
+  await privateDir(cacheDir);
   // Every PR of a repository shares its base commit: jobs that want the same tree share one download.
   let pending = inflight.get(root);
   if (!pending) {
@@ -49,6 +68,18 @@ export async function fetchTree(
 
 const inflight = new Map<string, Promise<string>>();
 
+// Checked once per directory and process: trees in it are trusted as commits' content.
+const checked = new Map<string, Promise<void>>();
+function privateDir(dir: string): Promise<void> {
+  let pending = checked.get(dir);
+  if (!pending) {
+    pending = preparePrivateDir(dir);
+    pending.catch(() => checked.delete(dir));
+    checked.set(dir, pending);
+  }
+  return pending;
+}
+
 async function download(
   octokit: GitHub,
   repo: Repo,
@@ -57,20 +88,25 @@ async function download(
   limits: TarballLimits,
 ): Promise<string> {
   // A marker beside the tree (not in it, where a plain renderer would see it) says the extraction finished.
-  const complete = `${root}.complete`;
-  try {
-    await stat(complete);
-    return root;
-  } catch {
-    // not cached yet
-  }
-  const response = await octokit.rest.repos.downloadTarballArchive({ ...repo, ref: sha });
-  const data = Buffer.from(response.data as ArrayBuffer);
-  if (data.length > limits.maxBytes) {
-    throw new CapstanError(
-      `the tarball of ${sha.slice(0, 7)} is ${formatBytes(data.length)}, over the ${formatBytes(limits.maxBytes)} limit`,
-    );
-  }
+  if (await isCached(root)) return root;
+  const response = await octokit.rest.repos.downloadTarballArchive({
+    ...repo,
+    ref: sha,
+    request: { parseSuccessResponseBody: false },
+  });
+  const tooBig = () =>
+    new CapstanError(`the tarball of ${sha.slice(0, 7)} is over the ${formatBytes(limits.maxBytes)} limit`);
+  const declared = Number((response.headers as Record<string, unknown>)["content-length"] ?? 0);
+  if (declared > limits.maxBytes) throw tooBig();
+  const body = response.data as unknown as ReadableStream | null;
+  if (!body) throw new CapstanError(`the tarball of ${sha.slice(0, 7)} came back empty`);
+  let received = 0;
+  const capped = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      received += chunk.length;
+      done(received > limits.maxBytes ? tooBig() : null, chunk);
+    },
+  });
   const partial = `${root}.partial-${process.pid}-${Date.now()}`;
   await mkdir(partial, { recursive: true });
   let entries = 0;
@@ -79,7 +115,8 @@ async function download(
   const skipped: string[] = [];
   try {
     await pipeline(
-      Readable.from(data),
+      Readable.fromWeb(body),
+      capped,
       tar.x({
         cwd: partial,
         strip: 1, // GitHub wraps the tree in one folder named after the repository and commit
@@ -102,7 +139,7 @@ async function download(
     if (refused) throw new CapstanError(`the tree of ${sha.slice(0, 7)} ${refused}; refused`);
     await rm(root, { recursive: true, force: true, maxRetries: 3 });
     await rename(partial, root);
-    await writeFile(complete, sha);
+    await markComplete(root, sha, unpacked);
   } catch (err) {
     await rm(partial, { recursive: true, force: true, maxRetries: 3 });
     if (err instanceof CapstanError) throw err;
@@ -110,7 +147,13 @@ async function download(
       `the tarball of ${sha.slice(0, 7)} could not be extracted: ${(err as Error).message}`,
     );
   }
+  if (limits.cache) await evictTrees(cacheDirOf(root), limits.cache);
   return root;
+}
+
+// `<cacheDir>/<owner>/<repo>/<sha>` → `<cacheDir>`
+function cacheDirOf(root: string): string {
+  return join(root, "..", "..", "..");
 }
 
 function safeName(name: string): string {

@@ -1,11 +1,10 @@
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Context } from "probot";
 import { type ClusterClient, connect } from "../cluster/index.js";
 import type { ServerConfig } from "../config/index.js";
 import type { PullRequestPreviewInput } from "../flows/pull-request.js";
 import { defaultPacerOptions, Pacer, type PacerOptions } from "../github/pacer.js";
 import type { AppIdentity } from "../github/sticky-comment.js";
+import { defaultTreeCacheDir } from "../github/tree-cache.js";
 import { defaultRenderOptions, type RenderOptions } from "../render/index.js";
 import { type Log, WorkQueue } from "../work-queue.js";
 
@@ -71,7 +70,7 @@ export function createDeps(
       if (deliveries.size > REMEMBERED_DELIVERIES) deliveries.delete(deliveries.values().next().value!);
       return true;
     },
-    cacheDir: overrides.cacheDir ?? join(tmpdir(), "capstan-trees"),
+    cacheDir: overrides.cacheDir ?? defaultTreeCacheDir(),
     render: defaultRenderOptions(),
     clusterFor(name) {
       if (!overrides.server) throw new Error("no server config: Capstan has no clusters");
