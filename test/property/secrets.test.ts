@@ -1,0 +1,127 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config/index.js";
+import { previewEnvironments } from "../../src/flows/preview.js";
+import { defaultRenderOptions } from "../../src/render/index.js";
+import { renderReport } from "../../src/report/index.js";
+import { tempDir } from "../helpers/fixtures.js";
+
+// Reproducible in `npm test`; a longer search runs with CAPSTAN_PROPERTY_RUNS=5000 (see the README).
+const SEED = 20261201;
+const RUNS = Number(process.env.CAPSTAN_PROPERTY_RUNS ?? 150);
+
+/** A password-like value: long enough to be recognised, drawn from what real ones contain. */
+const value = fc.stringMatching(/^[A-Za-z0-9+/=._~!@#%^&*-]{10,24}$/).map((v) => `Zq${v}`);
+
+/** The spellings a Secret's kind and apiVersion come in, the apiserver's and the mistaken. */
+const kind = fc.constantFrom("Secret", "secret", "SECRET", "sEcReT");
+const apiVersion = fc.constantFrom("v1", "core/v1", "v1beta1");
+const field = fc.constantFrom("data", "stringData", "stringdata", "StringData", "extra");
+
+/** Where a Secret hides in a repository, each as the files of one environment's directory. */
+type Hiding = (secret: string, v: string) => Record<string, string>;
+const hidings: Record<string, Hiding> = {
+  "a plain file": (s) => ({ "secret.yaml": s }),
+  "a List": (s) => ({
+    "list.yaml": `apiVersion: v1\nkind: List\nitems:\n${s
+      .split("\n")
+      .filter(Boolean)
+      .map((l, i) => `${i === 0 ? "  - " : "    "}${l}`)
+      .join("\n")}\n`,
+  }),
+  "a JSON file": (s) => ({ "secret.json": JSON.stringify(yamlToObject(s)) }),
+  "a malformed plain file": (s) => ({ "secret.yaml": `${s}  broken: [unclosed\n` }),
+  "a kustomize secretGenerator literal": (_s, v) => ({
+    "kustomization.yaml": `secretGenerator:\n  - name: gen\n    literals:\n      - password=${v}\n`,
+  }),
+  "a kustomize secretGenerator literal with a typo": (_s, v) => ({
+    "kustomization.yaml": `secretGenerator:\n  - name: gen\n    literals:\n      - password:${v}\n`,
+  }),
+  "a kustomize inline patch on a Secret": (s, v) => ({
+    "kustomization.yaml": `resources: [secret.yaml]\npatches:\n  - target: {kind: Secret}\n    patch: |\n      apiVersion: v1\n      kind: Secret\n      metadata: {name: s}\n      stringData:\n        token: "${v}"\n`,
+    "secret.yaml": s,
+  }),
+  "a malformed kustomize inline patch on a Secret": (s, v) => ({
+    "kustomization.yaml": `resources: [secret.yaml]\npatches:\n  - target: {kind: Secret}\n    patch: |\n      apiVersion: v1\n      kind: Secret\n      metadata: {name: s}\n      stringData:\n        token: "${v}\n`,
+    "secret.yaml": s,
+  }),
+  "a kustomize patch file on a Secret that does not parse": (s, v) => ({
+    "kustomization.yaml":
+      "resources: [secret.yaml]\npatches:\n  - path: p.yaml\n    target: {kind: Secret}\n",
+    "p.yaml": `[{"op": "add", "path": "/data/x", "value": "${v}"\n`,
+    "secret.yaml": s,
+  }),
+};
+
+function yamlToObject(text: string): unknown {
+  const out: Record<string, unknown> = {};
+  let map: Record<string, string> | undefined;
+  for (const line of text.split("\n").filter(Boolean)) {
+    const nested = /^ {2}([^:]+): "(.*)"$/.exec(line);
+    if (nested && map) map[nested[1]!] = nested[2]!;
+    else {
+      const [key, rest] = line.split(/: ?/, 2) as [string, string];
+      if (rest === "" || rest === undefined) out[key] = map = {};
+      else out[key] = rest.replace(/^"|"$/g, "");
+    }
+  }
+  return out;
+}
+
+const work = tempDir("capstan-property-");
+afterAll(() => work.remove());
+let counter = 0;
+
+// Previews base → head of one environment whose head hides a Secret, and returns every text a reviewer
+// could see: the markdown report, the structured result, and the error if the preview failed.
+async function everythingShown(files: Record<string, string>): Promise<string> {
+  const root = join(work.dir, String(counter++));
+  const write = (side: string, entries: Record<string, string>) => {
+    for (const [path, text] of Object.entries(entries)) {
+      mkdirSync(dirname(join(root, side, "env", path)), { recursive: true });
+      writeFileSync(join(root, side, "env", path), text);
+    }
+  };
+  write("base", { "placeholder.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p}\n" });
+  write("head", files);
+  const config = parseConfig("environments:\n  - name: e\n    path: env\n    namespace: shop\n");
+  try {
+    const result = await previewEnvironments({
+      baseRoot: join(root, "base"),
+      headRoot: join(root, "head"),
+      config,
+      environments: [],
+      render: defaultRenderOptions(),
+    });
+    return [...renderReport({ environments: result.environments }), JSON.stringify(result)].join("\n");
+  } catch (err) {
+    return `${(err as Error).message}\n${(err as Error).stack ?? ""}`;
+  }
+}
+
+const forms = (v: string) => [
+  v,
+  Buffer.from(v).toString("base64"),
+  Buffer.from(v).toString("base64").replace(/=+$/, ""),
+  JSON.stringify(v).slice(1, -1),
+];
+
+describe("no Secret value ever reaches what a preview shows", () => {
+  it.each(Object.entries(hidings))(
+    "hidden in %s, in any spelling, valid or not",
+    async (_where, hide) => {
+      await fc.assert(
+        fc.asyncProperty(value, kind, apiVersion, field, async (v, k, api, f) => {
+          const stored = f === "data" ? Buffer.from(v).toString("base64") : v;
+          const secret = `apiVersion: ${api}\nkind: ${k}\nmetadata:\n  name: s\n${f}:\n  password: "${stored}"\n`;
+          const shown = await everythingShown(hide(secret, v));
+          for (const form of forms(v)) expect(shown).not.toContain(form);
+        }),
+        { seed: SEED, numRuns: RUNS, endOnFailure: true },
+      );
+    },
+    600_000,
+  );
+});
