@@ -63,13 +63,30 @@ export async function waitForHealth(
   let stopped = false;
 
   return new Promise<HealthWait>((resolve) => {
+    // Everything below runs in timer, abort and watch callbacks. client-node drops an exception thrown in
+    // a watch callback without a word, and one thrown in a timer crashes the process and leaves this
+    // promise unresolved, so each callback judges through judgeWait (which never throws) and records
+    // anything else that goes wrong in lastError.
+    const guard = (step: () => void) => {
+      try {
+        step();
+      } catch (err) {
+        lastError = errorText(err);
+      }
+    };
+    const judge = () => {
+      const judged = judgeWait(expected, live);
+      if (judged.error) lastError = judged.error;
+      return judged.health;
+    };
     const finish = (timedOut: boolean) => {
       if (stopped) return;
       stopped = true;
       clearTimeout(timer);
-      for (const a of aborts) a.abort();
+      for (const a of aborts) guard(() => a.abort());
+      const health = judge();
       resolve({
-        ...environmentHealth(expected, live),
+        ...health,
         timedOut,
         durationMs: Date.now() - started,
         ...(lastError ? { lastError } : {}),
@@ -77,7 +94,7 @@ export async function waitForHealth(
     };
     const evaluate = () => {
       if (listed.size < groups.length) return;
-      if (settled(environmentHealth(expected, live).status, failFast)) finish(false);
+      if (settled(judge().status, failFast)) finish(false);
     };
     const timer = setTimeout(() => finish(true), options.timeoutMs);
     options.signal?.addEventListener("abort", () => {
@@ -87,12 +104,12 @@ export async function waitForHealth(
 
     const follow = async (group: Group) => {
       const keys = new Set(group.refs.map(refKey));
-      const keyOf = (o: LiveObject) =>
+      const keyOf = (o: unknown) =>
         refKey({
           group: group.refs[0]!.group,
           kind: group.kind,
           namespace: group.namespace,
-          name: String(o.metadata?.name ?? ""),
+          name: objectName(o),
         });
       while (!stopped) {
         try {
@@ -109,10 +126,10 @@ export async function waitForHealth(
             options.labelSelector,
           );
           for (const key of keys) live.delete(key);
-          for (const item of list.items as LiveObject[]) {
+          for (const item of list.items as unknown[]) {
             // List items carry no apiVersion and kind, and the health rules go by them.
-            const object = { ...item, apiVersion: group.apiVersion, kind: group.kind };
-            if (keys.has(keyOf(object))) live.set(keyOf(object), object);
+            if (!isMap(item) || !keys.has(keyOf(item))) continue;
+            live.set(keyOf(item), { ...item, apiVersion: group.apiVersion, kind: group.kind });
           }
           listed.add(group);
           evaluate();
@@ -126,12 +143,10 @@ export async function waitForHealth(
                   allowWatchBookmarks: true,
                   ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
                 },
-                (phase: string, object: LiveObject) => {
-                  if (phase === "BOOKMARK" || phase === "ERROR" || !keys.has(keyOf(object))) return;
-                  if (phase === "DELETED") live.delete(keyOf(object));
-                  else live.set(keyOf(object), object);
-                  evaluate();
-                },
+                (phase: string, object: unknown) =>
+                  guard(() => {
+                    if (applyWatchEvent(live, keys, keyOf, phase, object)) evaluate();
+                  }),
                 (err: unknown) => (err && !stopped ? failed(err) : ended()),
               )
               .then((abort) => {
@@ -140,7 +155,7 @@ export async function waitForHealth(
               }, failed);
           });
         } catch (err) {
-          lastError = (err as Error).message ?? String(err);
+          lastError = errorText(err);
         }
         if (!stopped) await new Promise((r) => setTimeout(r, options.retryMs ?? 1000));
       }
@@ -163,4 +178,72 @@ function groupTargets(objects: readonly Manifest[]): Group[] {
     group.refs.push(m.ref);
   }
   return [...groups.values()];
+}
+
+/** What {@link judgeWait} concluded, and what went wrong if it could not judge. */
+export interface WaitJudgement {
+  health: EnvironmentHealth;
+  /** Why the objects could not be judged; they are then all Unknown. */
+  error?: string;
+}
+
+/**
+ * The environment's verdict over what a wait has seen, for the wait's callbacks: it never throws. A judge
+ * that does (a bug in a rule that slipped past `assessHealth`'s own guard) leaves every expected object
+ * Unknown, which no wait treats as settled, so the wait still ends, at its timeout, with the reason.
+ *
+ * @param judge the verdict function; only tests pass another
+ */
+export function judgeWait(
+  expected: readonly ObjectRef[],
+  live: ReadonlyMap<string, LiveObject>,
+  judge: typeof environmentHealth = environmentHealth,
+): WaitJudgement {
+  try {
+    return { health: judge(expected, live) };
+  } catch (err) {
+    const error = `health could not be judged: ${errorText(err)}`;
+    return {
+      health: {
+        status: "Unknown",
+        objects: expected.map((ref) => ({ ref, status: "Unknown", message: error })),
+      },
+      error,
+    };
+  }
+}
+
+/**
+ * Applies one watch event to the objects a wait follows (by `refKey`), and says whether it changed them.
+ * Bookmarks, errors, objects the wait does not follow and anything that is not an object are ignored.
+ */
+export function applyWatchEvent(
+  live: Map<string, LiveObject>,
+  keys: ReadonlySet<string>,
+  keyOf: (object: LiveObject) => string,
+  phase: string,
+  object: unknown,
+): boolean {
+  if (phase === "BOOKMARK" || phase === "ERROR" || !isMap(object)) return false;
+  const key = keyOf(object);
+  if (!keys.has(key)) return false;
+  if (phase === "DELETED") live.delete(key);
+  else live.set(key, object);
+  return true;
+}
+
+function isMap(value: unknown): value is LiveObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function objectName(object: unknown): string {
+  const name = isMap(object) && isMap(object.metadata) ? object.metadata.name : undefined;
+  return typeof name === "string" ? name : "";
+}
+
+// Errors of the wait are read by people (the sync summary prints lastError); a message is all they need,
+// and anything thrown that is not an Error may not even turn into a string without throwing again.
+function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === "string" ? err : "unexpected error";
 }

@@ -1,3 +1,4 @@
+import { asString, isRecord, section } from "./read.js";
 import { apiServiceHealth, crdHealth, genericHealth } from "./rules/api-extensions.js";
 import { daemonSetHealth } from "./rules/daemonset.js";
 import { deploymentHealth } from "./rules/deployment.js";
@@ -51,20 +52,31 @@ const BUILT_IN_GROUP = /^$|\.k8s\.io$|^(apps|batch|autoscaling|policy|extensions
 
 /**
  * The health of one live object, as Argo CD would judge it, or `undefined` for kinds without health
- * (ConfigMaps, Roles…) and objects that opted out. An object being deleted is Progressing.
+ * (ConfigMaps, Roles…) and objects that opted out. An object being deleted is Progressing. Never throws:
+ * an object too malformed for its rule to read is Unknown, with the reason.
  */
 export function assessHealth(object: LiveObject): Health | undefined {
-  const annotations = object.metadata?.annotations ?? {};
-  if (IGNORE_ANNOTATIONS.some((a) => annotations[a] === "true")) return undefined;
-  if (object.metadata?.deletionTimestamp) return { status: "Progressing", message: "Pending deletion" };
-  const apiVersion = object.apiVersion ?? "";
-  const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
-  const rule = RULES[`${group}/${object.kind ?? ""}`];
-  if (rule) return rule(object);
-  if (BUILT_IN_GROUP.test(group)) return undefined;
-  // Argo CD's own Application kind has no built-in health.
-  if (group === "argoproj.io" && object.kind === "Application") return undefined;
-  return genericHealth(object);
+  if (!isRecord(object)) return { status: "Unknown", message: "the object is not a map" };
+  if (ignored(object)) return undefined;
+  if (section(object, "metadata")?.deletionTimestamp)
+    return { status: "Progressing", message: "Pending deletion" };
+  const { group, kind } = groupKind(object);
+  const rule = RULES[`${group}/${kind}`];
+  if (!rule) {
+    if (BUILT_IN_GROUP.test(group)) return undefined;
+    // Argo CD's own Application kind has no built-in health.
+    if (group === "argoproj.io" && kind === "Application") return undefined;
+  }
+  // The rules read defensively; this is for the case where one still trips over a shape nobody foresaw,
+  // which must cost that object its verdict, not the process or the rest of the environment.
+  try {
+    return (rule ?? genericHealth)(object);
+  } catch (err) {
+    return {
+      status: "Unknown",
+      message: `the ${kind || "object"} health rule failed on a field of an unexpected shape (${errorName(err)})`,
+    };
+  }
 }
 
 /**
@@ -72,12 +84,10 @@ export function assessHealth(object: LiveObject): Health | undefined {
  * judged from the desired object, so a wait knows what to watch before anything exists.
  */
 export function hasHealth(object: Pick<LiveObject, "apiVersion" | "kind" | "metadata">): boolean {
-  const annotations = object.metadata?.annotations ?? {};
-  if (IGNORE_ANNOTATIONS.some((a) => annotations[a] === "true")) return false;
-  const apiVersion = object.apiVersion ?? "";
-  const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
-  if (RULES[`${group}/${object.kind ?? ""}`]) return true;
-  return !BUILT_IN_GROUP.test(group) && !(group === "argoproj.io" && object.kind === "Application");
+  if (ignored(object)) return false;
+  const { group, kind } = groupKind(object);
+  if (RULES[`${group}/${kind}`]) return true;
+  return !BUILT_IN_GROUP.test(group) && !(group === "argoproj.io" && kind === "Application");
 }
 
 /** The worst of a set of verdicts; Healthy for none. */
@@ -85,4 +95,21 @@ export function combineHealth(verdicts: Iterable<HealthStatus>): HealthStatus {
   let worst: HealthStatus = "Healthy";
   for (const v of verdicts) if (isWorse(v, worst)) worst = v;
   return worst;
+}
+
+function ignored(object: Pick<LiveObject, "metadata">): boolean {
+  const annotations = section(section(object, "metadata"), "annotations");
+  return IGNORE_ANNOTATIONS.some((a) => annotations?.[a] === "true");
+}
+
+function groupKind(object: Pick<LiveObject, "apiVersion" | "kind">): { group: string; kind: string } {
+  const apiVersion = asString(object.apiVersion) ?? "";
+  const slash = apiVersion.indexOf("/");
+  return { group: slash < 0 ? "" : apiVersion.slice(0, slash), kind: asString(object.kind) ?? "" };
+}
+
+// Only the error's name: engine messages can quote a value from the object ("Cannot create property 'x' on
+// string '…'"), and a verdict's message ends up in PR comments.
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
 }

@@ -11,11 +11,12 @@ import {
 } from "../../src/health/index.js";
 import { ROOT } from "../helpers/fixtures.js";
 
-const captured = (name: string) =>
+const fixture = (name: string) =>
   yaml.load(readFileSync(join(ROOT, "fixtures/health", `${name}.yaml`), "utf8")) as LiveObject;
 
-// One line per object captured from the real test cluster (fixtures/health), as in gitops-engine.
-const CAPTURED: Array<[file: string, status: HealthStatus | undefined, message?: RegExp]> = [
+// One line per file in fixtures/health, as in gitops-engine: objects captured from the real test cluster,
+// then Argo CD's own HPA cases (argo-cd/) with the verdict Argo CD's TestHPA gives each.
+const FIXTURES: Array<[file: string, status: HealthStatus | undefined, message?: RegExp]> = [
   ["deployment-healthy", "Healthy"],
   ["deployment-progress-deadline-exceeded", "Degraded", /exceeded its progress deadline/],
   ["deployment-rollout-not-ready", "Progressing", /0 of 1 updated replicas are available/],
@@ -30,13 +31,29 @@ const CAPTURED: Array<[file: string, status: HealthStatus | undefined, message?:
   ["pod-succeeded", "Healthy"],
   ["pvc-pending", "Progressing"],
   ["service-loadbalancer-pending", "Progressing"],
-  ["hpa-v2-failed-metrics", "Degraded"],
+  // Able to scale, but no metrics-server: Degraded, because Argo CD looks for a failing condition in the
+  // whole list before it looks for a healthy one.
+  ["hpa-v2-failed-metrics", "Degraded", /unable to fetch metrics from resource metrics API/],
+  ["hpa-v2-able-to-scale-no-metrics", "Degraded", /no metrics returned/],
   ["crd-established", "Healthy"],
+  ["argo-cd/hpa-v2-healthy", "Healthy", /recommended size matches current size/],
+  ["argo-cd/hpa-v2-degraded", "Degraded", /unable to get the target's current scale/],
+  ["argo-cd/hpa-v2-progressing", "Progressing", /Waiting to Autoscale/],
+  ["argo-cd/hpa-v2beta2-healthy", "Healthy"],
+  ["argo-cd/hpa-v2beta1-healthy-disabled", "Healthy"],
+  ["argo-cd/hpa-v2beta1-healthy", "Healthy"],
+  ["argo-cd/hpa-v1-degraded", "Degraded"],
+  // The case that tells the two orders apart: AbleToScale True comes first, the failing metric after it.
+  ["argo-cd/hpa-v1-degraded-failedgetobjectmetric", "Degraded", /tomcat_sessions_active_current_sessions/],
+  ["argo-cd/hpa-v1-healthy", "Healthy"],
+  ["argo-cd/hpa-v1-healthy-toofew", "Healthy"],
+  ["argo-cd/hpa-v1-progressing", "Progressing"],
+  ["argo-cd/hpa-v1-progressing-with-no-annotations", "Progressing"],
 ];
 
-describe("assessHealth on objects captured from a real cluster", () => {
-  it.each(CAPTURED)("%s → %s", (file, status, message) => {
-    const health = assessHealth(captured(file));
+describe("assessHealth on the objects in fixtures/health", () => {
+  it.each(FIXTURES)("%s → %s", (file, status, message) => {
+    const health = assessHealth(fixture(file));
     expect(health?.status).toBe(status);
     if (message) expect(health?.message).toMatch(message);
   });
@@ -168,6 +185,34 @@ describe("assessHealth rules", () => {
       "Healthy",
     ],
     [
+      "an HPA whose failing condition comes after a healthy one (Argo CD looks for failures first)",
+      {
+        apiVersion: "autoscaling/v2",
+        kind: "HorizontalPodAutoscaler",
+        status: {
+          conditions: [
+            { type: "ScalingLimited", status: "True", reason: "TooFewReplicas" },
+            { type: "AbleToScale", status: "False", reason: "FailedUpdateScale" },
+          ],
+        },
+      },
+      "Degraded",
+    ],
+    [
+      "an HPA with a failure reason on a condition type Argo CD does not pair it with",
+      {
+        apiVersion: "autoscaling/v2",
+        kind: "HorizontalPodAutoscaler",
+        status: {
+          conditions: [
+            { type: "ScalingActive", status: "False", reason: "FailedGetScale" },
+            { type: "AbleToScale", status: "True", reason: "FailedGetResourceMetric" },
+          ],
+        },
+      },
+      "Healthy",
+    ],
+    [
       "a CRD whose names clash",
       {
         apiVersion: "apiextensions.k8s.io/v1",
@@ -211,6 +256,179 @@ describe("assessHealth rules", () => {
     ],
   ])("%s → %s", (_name, object, status) => {
     expect(assessHealth(object)?.status).toBe(status);
+  });
+});
+
+// Status as a careless controller, a hand-edited fixture or a hostile PR may write it. Each shape reads as
+// if the malformed part were absent, so every kind gets the verdict the shared reference gives an object
+// that has not reported yet, and no rule throws.
+const MALFORMED_STATUS: Array<[shape: string, status: unknown]> = [
+  ["conditions: [null]", { conditions: [null] }],
+  ["conditions that are not maps", { conditions: [42, "Ready", ["Ready", "True"], true] }],
+  ["conditions that are not a list", { conditions: "Ready" }],
+  ["conditions as a map", { conditions: { type: "Ready", status: "True" } }],
+  [
+    "condition fields of the wrong type",
+    { conditions: [{ type: { toString: 1 }, status: ["True"], reason: 5, message: { toString: 1 } }] },
+  ],
+  ["status as a string", "Running"],
+  ["status as a list", [{ type: "Ready", status: "True" }]],
+  ["status: null", null],
+];
+
+const KINDS: Array<[kind: string, object: LiveObject, status: HealthStatus | undefined]> = [
+  ["Deployment", { apiVersion: "apps/v1", kind: "Deployment", spec: { replicas: 1 } }, "Progressing"],
+  ["StatefulSet", { apiVersion: "apps/v1", kind: "StatefulSet", spec: { replicas: 1 } }, "Progressing"],
+  ["DaemonSet", { apiVersion: "apps/v1", kind: "DaemonSet" }, "Progressing"],
+  ["ReplicaSet", { apiVersion: "apps/v1", kind: "ReplicaSet", spec: { replicas: 1 } }, "Progressing"],
+  ["Pod", { apiVersion: "v1", kind: "Pod" }, "Unknown"],
+  ["Job", { apiVersion: "batch/v1", kind: "Job" }, "Progressing"],
+  [
+    "LoadBalancer Service",
+    { apiVersion: "v1", kind: "Service", spec: { type: "LoadBalancer" } },
+    "Progressing",
+  ],
+  ["Ingress", { apiVersion: "networking.k8s.io/v1", kind: "Ingress" }, "Progressing"],
+  ["PersistentVolumeClaim", { apiVersion: "v1", kind: "PersistentVolumeClaim" }, "Unknown"],
+  ["HPA v2", { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler" }, "Progressing"],
+  ["APIService", { apiVersion: "apiregistration.k8s.io/v1", kind: "APIService" }, "Progressing"],
+  ["CRD", { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" }, "Progressing"],
+  // kstatus's rule: without a readable Ready condition a custom resource has no health.
+  ["custom resource", { apiVersion: "example.com/v1", kind: "Widget" }, undefined],
+];
+
+describe("assessHealth on a malformed status", () => {
+  const cases = KINDS.flatMap(([kind, object, status]) =>
+    MALFORMED_STATUS.map(([shape, malformed]) => ({
+      name: `a ${kind} with ${shape}`,
+      // Real objects always carry a generation; the rules that compare it must see one.
+      object: { ...object, metadata: { name: "x", generation: 1 }, status: malformed } as LiveObject,
+      status,
+    })),
+  );
+  it.each(cases)("$name → $status", ({ object, status }) => {
+    expect(assessHealth(object)?.status).toBe(status);
+  });
+});
+
+const pod = (status: unknown, spec: Record<string, unknown> = {}): LiveObject =>
+  ({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec, status }) as LiveObject;
+const hpaV1 = (conditions: unknown): LiveObject =>
+  ({
+    apiVersion: "autoscaling/v1",
+    kind: "HorizontalPodAutoscaler",
+    metadata: { name: "h", annotations: { "autoscaling.alpha.kubernetes.io/conditions": conditions } },
+  }) as LiveObject;
+
+describe("assessHealth on malformed fields each rule reads", () => {
+  it.each<[string, unknown, HealthStatus | undefined]>([
+    ["an object that is null", null, "Unknown"],
+    ["an object that is a string", "Deployment", "Unknown"],
+    ["an apiVersion that is not a string", { apiVersion: 1, kind: "Deployment" }, undefined],
+    [
+      "metadata and annotations that are not maps",
+      { apiVersion: "batch/v1", kind: "Job", metadata: "x", status: { conditions: [] } },
+      "Progressing",
+    ],
+    [
+      "a running Pod whose container statuses are null, numbers, or have a numeric waiting reason",
+      pod({ phase: "Running", containerStatuses: [null, 5, { state: { waiting: { reason: 5 } } }] }),
+      "Progressing",
+    ],
+    [
+      "a failed Pod whose terminated state is null",
+      pod(
+        { phase: "Failed", containerStatuses: [{ state: { terminated: null } }] },
+        { restartPolicy: "Never" },
+      ),
+      "Degraded",
+    ],
+    ["a Pod whose phase is a number", pod({ phase: 3 }), "Unknown"],
+    [
+      "a PVC whose phase is a map",
+      { apiVersion: "v1", kind: "PersistentVolumeClaim", status: { phase: {} } },
+      "Unknown",
+    ],
+    [
+      "a StatefulSet whose partition and revisions are not what they should be",
+      {
+        apiVersion: "apps/v1",
+        kind: "StatefulSet",
+        spec: { replicas: 1, updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: "1" } } },
+        status: {
+          observedGeneration: 1,
+          readyReplicas: 1,
+          updatedReplicas: 0,
+          updateRevision: { toString: 1 },
+        },
+      },
+      "Progressing",
+    ],
+    ["an HPA v1 whose conditions annotation is not JSON", hpaV1("[{"), "Unknown"],
+    ["an HPA v1 whose conditions annotation is a JSON map", hpaV1('{"type":"AbleToScale"}'), "Unknown"],
+    ["an HPA v1 whose conditions annotation is not a string", hpaV1(5), "Unknown"],
+    ["an HPA v1 whose conditions annotation is JSON null", hpaV1("null"), "Progressing"],
+    ["an HPA v1 whose conditions are null and numbers", hpaV1("[null, 5]"), "Progressing"],
+    [
+      "an HPA whose condition types are Object's own property names",
+      {
+        apiVersion: "autoscaling/v2",
+        kind: "HorizontalPodAutoscaler",
+        status: {
+          conditions: [
+            { type: "constructor", reason: "x" },
+            { type: "toString", reason: "hasOwnProperty" },
+          ],
+        },
+      },
+      "Progressing",
+    ],
+  ])("%s → %s", (_name, object, status) => {
+    expect(assessHealth(object as LiveObject)?.status).toBe(status);
+  });
+});
+
+describe("termination messages", () => {
+  // With FallbackToLogsOnError the message is the tail of the container's log: a connection string there
+  // would reach the PR comment, the revert PR and the Deployment.
+  const log = "FATAL could not connect to postgres://app:hunter2-from-log@db:5432/app";
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      "a running pod whose container crashed before",
+      {
+        phase: "Running",
+        conditions: [{ type: "Ready", status: "False" }],
+        containerStatuses: [
+          {
+            name: "api",
+            state: { running: {} },
+            lastState: { terminated: { reason: "Error", exitCode: 1, message: log } },
+          },
+        ],
+      },
+      "container api last terminated: Error (exit code 1)",
+    ],
+    [
+      "a failed pod",
+      {
+        phase: "Failed",
+        containerStatuses: [
+          { name: "job", state: { terminated: { reason: "Error", exitCode: 3, message: log } } },
+        ],
+      },
+      "terminated: Error (exit code 3)",
+    ],
+  ])("are never shown, only reason and exit code: %s", (_name, status, message) => {
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "p", namespace: "n" },
+      spec: { restartPolicy: _name.includes("failed") ? "Never" : "Always", containers: [{ name: "api" }] },
+      status,
+    } as unknown as LiveObject;
+    const health = assessHealth(pod);
+    expect(health).toEqual({ status: "Degraded", message });
+    expect(JSON.stringify(health)).not.toContain("hunter2");
   });
 });
 

@@ -1,4 +1,4 @@
-import { condition, conditions } from "../read.js";
+import { condition, conditions, section } from "../read.js";
 import type { Health, LiveObject } from "../types.js";
 
 /** An APIService is Healthy when Available. */
@@ -29,8 +29,8 @@ export function crdHealth(c: LiveObject): Health {
  * Without a Ready condition a resource has no health.
  */
 export function genericHealth(o: LiveObject): Health | undefined {
-  const generation = o.metadata?.generation;
-  const observed = o.status?.observedGeneration;
+  const generation = section(o, "metadata")?.generation;
+  const observed = section(o, "status")?.observedGeneration;
   if (typeof generation === "number" && typeof observed === "number" && generation > observed) {
     return { status: "Progressing", message: "Waiting for the controller to observe the latest generation" };
   }

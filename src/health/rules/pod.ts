@@ -1,72 +1,97 @@
-import { condition } from "../read.js";
+import { asString, condition, isRecord, section, statusString } from "../read.js";
 import type { Health, LiveObject } from "../types.js";
 
+interface Terminated {
+  message?: string;
+  reason?: string;
+  exitCode?: number;
+}
+
+// A container's status reduced to the fields the rule reads, each of the type it must have: the cluster's
+// own objects always fit, but a malformed one must not make the rule throw.
 interface ContainerStatus {
   name?: string;
-  state?: {
-    waiting?: { reason?: string; message?: string };
-    terminated?: { message?: string; reason?: string; exitCode?: number };
+  waiting?: { reason?: string; message?: string };
+  terminated?: Terminated;
+  lastTerminated?: Terminated;
+}
+
+function terminated(state: unknown): Terminated | undefined {
+  const t = section(state, "terminated");
+  if (!t) return undefined;
+  return {
+    message: asString(t.message),
+    reason: asString(t.reason),
+    exitCode: typeof t.exitCode === "number" ? t.exitCode : undefined,
   };
-  lastState?: { terminated?: { message?: string; reason?: string; exitCode?: number } };
 }
 
 function containerStatuses(p: LiveObject): ContainerStatus[] {
-  const all = [p.status?.initContainerStatuses, p.status?.containerStatuses];
-  return all.flatMap((list) => (Array.isArray(list) ? (list as ContainerStatus[]) : []));
+  const status = section(p, "status");
+  const all = [status?.initContainerStatuses, status?.containerStatuses];
+  return all
+    .flatMap((list) => (Array.isArray(list) ? list.filter(isRecord) : []))
+    .map((c) => {
+      const waiting = section(section(c, "state"), "waiting");
+      return {
+        name: asString(c.name),
+        waiting: waiting && { reason: asString(waiting.reason), message: asString(waiting.message) },
+        terminated: terminated(c.state),
+        lastTerminated: terminated(c.lastState),
+      };
+    });
 }
 
 /** Argo CD's Pod rule: crash loops and pull errors first, then the phase and readiness. */
 export function podHealth(p: LiveObject): Health {
-  const restartPolicy = (p.spec?.restartPolicy as string | undefined) ?? "Always";
+  const restartPolicy = asString(section(p, "spec")?.restartPolicy) ?? "Always";
   const statuses = containerStatuses(p);
   if (restartPolicy === "Always") {
     for (const c of statuses) {
-      const reason = c.state?.waiting?.reason;
+      const reason = c.waiting?.reason;
       if (reason && (reason.startsWith("Err") || reason.endsWith("Error") || reason.endsWith("BackOff"))) {
         return {
           status: "Degraded",
-          message: c.state?.waiting?.message ?? `container ${c.name ?? ""} is waiting: ${reason}`.trim(),
+          message: c.waiting?.message ?? `container ${c.name ?? ""} is waiting: ${reason}`.trim(),
         };
       }
     }
   }
-  switch (p.status?.phase) {
+  const message = statusString(p, "message");
+  switch (statusString(p, "phase")) {
     case "Pending":
       return {
         status: "Progressing",
-        message: (p.status?.message as string | undefined) ?? "Pod is pending",
+        message: message ?? "Pod is pending",
       };
     case "Succeeded":
-      return { status: "Healthy", message: p.status?.message as string | undefined };
+      return { status: "Healthy", message: message };
     case "Failed":
-      return { status: "Degraded", message: failureMessage(p, statuses) };
+      return { status: "Degraded", message: message ?? failureMessage(statuses) };
     case "Running":
-      if (restartPolicy !== "Always")
-        return { status: "Progressing", message: p.status?.message as string | undefined };
-      if (condition(p, "Ready")?.status === "True")
-        return { status: "Healthy", message: p.status?.message as string | undefined };
+      if (restartPolicy !== "Always") return { status: "Progressing", message: message };
+      if (condition(p, "Ready")?.status === "True") return { status: "Healthy", message: message };
       for (const c of statuses) {
-        const last = c.lastState?.terminated;
+        const last = c.lastTerminated;
         if (last)
-          return {
-            status: "Degraded",
-            message:
-              last.message ??
-              `container ${c.name ?? ""} last terminated: ${last.reason ?? `exit code ${last.exitCode}`}`,
-          };
+          return { status: "Degraded", message: `container ${c.name ?? ""} last ${termination(last)}` };
       }
       return { status: "Progressing", message: "Pod is running but not ready" };
     default:
-      return { status: "Unknown", message: p.status?.message as string | undefined };
+      return { status: "Unknown", message: message };
   }
 }
 
-function failureMessage(p: LiveObject, statuses: ContainerStatus[]): string {
-  if (typeof p.status?.message === "string") return p.status.message;
-  const terminated = statuses.map((c) => c.state?.terminated).filter((t) => t !== undefined);
-  const withMessage = terminated.find((t) => t.message);
-  if (withMessage?.message) return withMessage.message;
+// A container's termination message is never shown: with `FallbackToLogsOnError` it is the tail of the
+// crashed container's log, where connection strings and passwords often are. Its reason and exit code say
+// what happened without it.
+function failureMessage(statuses: ContainerStatus[]): string {
+  const terminated = statuses.map((c) => c.terminated).filter((t) => t !== undefined);
   if (terminated.some((t) => t.reason === "OOMKilled")) return "OOMKilled";
   const failed = terminated.find((t) => t.exitCode !== 0);
-  return failed ? `exit code ${failed.exitCode}` : "Pod failed";
+  return failed ? termination(failed) : "Pod failed";
+}
+
+function termination(t: Terminated): string {
+  return `terminated: ${t.reason ?? "Error"}${t.exitCode !== undefined ? ` (exit code ${t.exitCode})` : ""}`;
 }

@@ -1,8 +1,10 @@
+import { statusString } from "../read.js";
 import type { Health, LiveObject } from "../types.js";
 
 /** A PersistentVolumeClaim by phase: Bound, Pending, Lost. */
 export function pvcHealth(p: LiveObject): Health {
-  switch (p.status?.phase) {
+  const phase = statusString(p, "phase");
+  switch (phase) {
     case "Bound":
       return { status: "Healthy" };
     case "Pending":
@@ -10,6 +12,6 @@ export function pvcHealth(p: LiveObject): Health {
     case "Lost":
       return { status: "Degraded", message: "The claim lost its volume" };
     default:
-      return { status: "Unknown", message: `phase ${String(p.status?.phase)}` };
+      return { status: "Unknown", message: phase ? `phase ${phase}` : "the claim reports no phase" };
   }
 }

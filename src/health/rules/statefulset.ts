@@ -1,14 +1,14 @@
-import { desiredReplicas, statusNumber } from "../read.js";
+import { desiredReplicas, section, statusNumber, statusString } from "../read.js";
 import type { Health, LiveObject } from "../types.js";
 
 /** Argo CD's StatefulSet rule: observed, ready, partitioned rolling update, revisions. */
 export function statefulSetHealth(s: LiveObject): Health {
-  const observed = s.status?.observedGeneration;
-  const generation = s.metadata?.generation;
+  const observed = section(s, "status")?.observedGeneration;
+  const generation = section(s, "metadata")?.generation;
   if (
-    observed === undefined ||
+    typeof observed !== "number" ||
     observed === 0 ||
-    (typeof generation === "number" && typeof observed === "number" && generation > observed)
+    (typeof generation === "number" && generation > observed)
   ) {
     return { status: "Progressing", message: "Waiting for statefulset spec update to be observed..." };
   }
@@ -16,13 +16,12 @@ export function statefulSetHealth(s: LiveObject): Health {
   const ready = statusNumber(s, "readyReplicas");
   if (ready < desired)
     return { status: "Progressing", message: `Waiting for ${desired - ready} pods to be ready...` };
-  const strategy = s.spec?.updateStrategy as
-    | { type?: string; rollingUpdate?: { partition?: number } }
-    | undefined;
+  const strategy = section(section(s, "spec"), "updateStrategy");
   if (strategy?.type === "OnDelete")
     return { status: "Healthy", message: `statefulset has ${ready} ready pods` };
-  if (strategy?.type === "RollingUpdate" && strategy.rollingUpdate) {
-    const partition = strategy.rollingUpdate.partition ?? 0;
+  const rollingUpdate = section(strategy, "rollingUpdate");
+  if (strategy?.type === "RollingUpdate" && rollingUpdate) {
+    const partition = typeof rollingUpdate.partition === "number" ? rollingUpdate.partition : 0;
     const updated = statusNumber(s, "updatedReplicas");
     if (updated < desired - partition) {
       return {
@@ -35,14 +34,16 @@ export function statefulSetHealth(s: LiveObject): Health {
       message: `partitioned roll out complete: ${updated} new pods have been updated...`,
     };
   }
-  if (s.status?.updateRevision !== s.status?.currentRevision) {
+  const updateRevision = statusString(s, "updateRevision");
+  const currentRevision = statusString(s, "currentRevision");
+  if (updateRevision !== currentRevision) {
     return {
       status: "Progressing",
-      message: `waiting for statefulset rolling update to complete ${statusNumber(s, "updatedReplicas")} pods at revision ${String(s.status?.updateRevision)}...`,
+      message: `waiting for statefulset rolling update to complete ${statusNumber(s, "updatedReplicas")} pods at revision ${updateRevision ?? "unknown"}...`,
     };
   }
   return {
     status: "Healthy",
-    message: `statefulset rolling update complete ${ready} pods at revision ${String(s.status?.currentRevision)}...`,
+    message: `statefulset rolling update complete ${ready} pods at revision ${currentRevision ?? "unknown"}...`,
   };
 }
