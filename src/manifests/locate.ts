@@ -16,8 +16,12 @@ const cache = new WeakMap<object, { doc: ReturnType<typeof parseDocument>; lines
 export function locateField(manifest: Manifest, path: ReadonlyArray<string | number>): number {
   const origin = manifest.origin;
   if (!origin) return manifest.source.line;
-  const fast = locateBlock(origin.text, [...origin.prefix, ...path]);
-  if (fast !== undefined) return origin.line + fast;
+  // The scanner reads the whole document on every call: fine for one object, quadratic for a List of
+  // thousands, whose one cached parse answers each item in a few steps.
+  if (origin.prefix.length === 0) {
+    const fast = locateBlock(origin.text, path);
+    if (fast !== undefined) return origin.line + fast;
+  }
   return locateParsed(manifest, path);
 }
 
@@ -25,14 +29,16 @@ export function locateField(manifest: Manifest, path: ReadonlyArray<string | num
 export function locateParsed(manifest: Manifest, path: ReadonlyArray<string | number>): number {
   const origin = manifest.origin;
   if (!origin) return manifest.source.line;
-  let parsed = cache.get(origin);
+  const key = origin.shared ?? origin;
+  let parsed = cache.get(key);
   if (!parsed) {
     const lines = new LineCounter();
     parsed = { doc: parseDocument(origin.text, { lineCounter: lines }), lines };
-    cache.set(origin, parsed);
+    cache.set(key, parsed);
   }
   let node: unknown = parsed.doc.contents;
-  let offset: number | undefined;
+  // The object itself is where its document's content starts.
+  let offset = origin.prefix.length === 0 ? (node as { range?: [number] } | null)?.range?.[0] : undefined;
   for (const key of [...origin.prefix, ...path]) {
     if (isMap(node)) {
       const pair = node.items.find(

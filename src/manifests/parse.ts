@@ -1,5 +1,6 @@
 import yaml from "js-yaml";
 import { errorMessage, ManifestError, type SourcePosition } from "../errors.js";
+import { blockListItems } from "./list-items.js";
 import { isRecord } from "./record.js";
 import type { DocumentOrigin, KubeObject, ParsedDocument } from "./types.js";
 import { KUBERNETES_YAML, safeReason } from "./yaml-schema.js";
@@ -11,11 +12,19 @@ export interface ParseOptions {
    * disk and expand exponentially; anything past this is refused before it is walked.
    */
   maxExpandedNodes: number;
+  /**
+   * What all documents of one render may expand to through aliases, together: thousands of documents
+   * each just under `maxExpandedNodes` would otherwise be walked in full. Shared by every file of a
+   * render through `budget`.
+   */
+  maxRenderNodes: number;
+  /** The nodes this render may still expand to; set by the renderer, one per render. */
+  budget?: { remaining: number };
 }
 
 /** Defaults for {@link ParseOptions}. */
 export function defaultParseOptions(): ParseOptions {
-  return { maxExpandedNodes: 1_000_000 };
+  return { maxExpandedNodes: 1_000_000, maxRenderNodes: 2_000_000 };
 }
 
 /** What a file held: Kubernetes objects, and notices about documents that were not objects. */
@@ -42,7 +51,16 @@ export function parseDocuments(text: string, file: string, options = defaultPars
     if (value === null || value === undefined) continue;
     const line = firstContentLine(chunk.text, chunk.line);
     // Only an alias (`*name`) can make a document expand; most documents have none.
-    if (chunk.text.includes("*")) checkExpansion(value, options.maxExpandedNodes, { file, line });
+    if (chunk.text.includes("*")) {
+      const size = checkExpansion(value, options.maxExpandedNodes, { file, line });
+      if (options.budget) options.budget.remaining -= size;
+      if (options.budget && options.budget.remaining < 0) {
+        throw new ManifestError(
+          `the environment's documents expand past ${options.maxRenderNodes.toLocaleString("en-US")} nodes in all through YAML aliases; refused as a resource-exhaustion attack`,
+          { file, line },
+        );
+      }
+    }
     collect(value, { file, line }, { text: chunk.text, line: chunk.line, prefix: [] }, result);
   }
   return result;
@@ -111,8 +129,12 @@ function firstContentLine(text: string, firstLine: number): number {
   return firstLine;
 }
 
-/** Refuses documents whose aliases expand past the limit, counting shared nodes once per reference. */
-function checkExpansion(root: unknown, limit: number, at: SourcePosition): void {
+/**
+ * Refuses documents whose aliases expand past the limit, counting shared nodes once per reference.
+ *
+ * @returns how many nodes the document expands to
+ */
+function checkExpansion(root: unknown, limit: number, at: SourcePosition): number {
   const sizes = new Map<object, number>();
   const size = (node: unknown): number => {
     if (node === null || typeof node !== "object") return 1;
@@ -127,12 +149,14 @@ function checkExpansion(root: unknown, limit: number, at: SourcePosition): void 
     sizes.set(node, total);
     return total;
   };
-  if (size(root) > limit) {
+  const total = size(root);
+  if (total > limit) {
     throw new ManifestError(
       `document expands past ${limit.toLocaleString("en-US")} nodes through YAML aliases; refused as a resource-exhaustion attack`,
       at,
     );
   }
+  return total;
 }
 
 function collect(value: unknown, source: SourcePosition, origin: DocumentOrigin, into: ParseResult): void {
@@ -149,8 +173,20 @@ function collect(value: unknown, source: SourcePosition, origin: DocumentOrigin,
   if (kind === "List" || (kind.endsWith("List") && Array.isArray(value.items))) {
     const items = value.items;
     if (!Array.isArray(items)) throw new ManifestError(`${kind} has no items array`, source);
+    // Each item located within its own text where the List is plain block YAML; otherwise all items
+    // share one parse of the whole document.
+    const slices = origin.prefix.length === 0 ? blockListItems(origin.text, items.length) : undefined;
+    const shared = origin.shared ?? {};
     for (const [i, item] of items.entries()) {
-      collect(item, source, { ...origin, prefix: [...origin.prefix, "items", i] }, into);
+      const slice = slices?.[i];
+      collect(
+        item,
+        slice ? { file: source.file, line: origin.line + slice.line } : source,
+        slice
+          ? { text: slice.text, line: origin.line + slice.line, prefix: [] }
+          : { ...origin, shared, prefix: [...origin.prefix, "items", i] },
+        into,
+      );
     }
     return;
   }

@@ -29,6 +29,11 @@ export interface DocumentOrigin {
   line: number;
   /** Where the object sits inside the document: `[]`, or `["items", 3]` for an item of a List. */
   prefix: Array<string | number>;
+  /**
+   * One object per document, shared by all of a List's items, so the document is parsed for positions
+   * once however many items have findings (absent for a document that is one object).
+   */
+  shared?: object;
 }
 
 /** A parsed object with its identity and where it came from. */

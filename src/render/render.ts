@@ -69,7 +69,12 @@ export async function renderEnvironment(
   }
   await resolveInside(realRoot, dir);
   const renderer = await resolveRenderer(env, dir);
-  const { documents, notices } = await renderDocuments(realRoot, dir, path, renderer, env, options);
+  // One expansion budget for the whole render, whatever the number of files and documents.
+  const parse = { ...options.parse, budget: { remaining: options.parse.maxRenderNodes } };
+  const { documents, notices } = await renderDocuments(realRoot, dir, path, renderer, env, {
+    ...options,
+    parse,
+  });
   if (renderer !== "plain" && !hasNetworkIsolation()) {
     notices.push(
       `${renderer} ran without a network namespace of its own (this host does not allow unshare -rn)`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ManifestError } from "../../src/errors.js";
-import { parseDocuments } from "../../src/manifests/index.js";
+import { defaultParseOptions, parseDocuments } from "../../src/manifests/index.js";
 
 const cm = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`;
 
@@ -146,6 +146,34 @@ describe("parseDocuments", () => {
     );
     expect(performance.now() - started).toBeLessThan(2000);
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(200 * 1024 * 1024);
+  });
+
+  it("refuses a file of many bombs, each under the per-document cap, once the render's budget is spent", () => {
+    // Six levels of nine: 600,000 nodes a document, under the 1,000,000 per document; 20 of them are 12 M.
+    const bomb = (n: number) => {
+      const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+      for (let i = 1; i < 6; i++) {
+        const prev = String.fromCharCode(96 + i);
+        const name = String.fromCharCode(97 + i);
+        levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(", ")}]`);
+      }
+      return `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b${n}}\n${levels.join("\n")}\n`;
+    };
+    const text = Array.from({ length: 20 }, (_, i) => bomb(i)).join("---\n");
+    const options = { ...defaultParseOptions(), budget: { remaining: defaultParseOptions().maxRenderNodes } };
+    expect(() => parseDocuments(text, "bombs.yaml", options)).toThrow(
+      /^bombs\.yaml:\d+: the environment's documents expand past 2,000,000 nodes in all through YAML aliases/,
+    );
+    // One such document alone is fine.
+    expect(parseDocuments(bomb(0), "one.yaml").documents).toHaveLength(1);
+  });
+
+  it("gives each item of a block-style List its own line", () => {
+    const text =
+      "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: a}\n  # between\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: b\n";
+    const docs = parseDocuments(text, "list.yaml").documents;
+    expect(docs.map((d) => d.source.line)).toEqual([4, 8]);
+    expect(docs[1]!.origin).toMatchObject({ line: 8, prefix: [] });
   });
 
   it("accepts aliases that expand modestly", () => {
