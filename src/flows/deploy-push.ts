@@ -3,7 +3,7 @@ import { type Config, type Environment, fullName, type Reach, type ServerConfig 
 import { deepEqual } from "../diff/index.js";
 import { errorMessage } from "../errors.js";
 import { createDeployment, setDeploymentStatus } from "../github/deployments.js";
-import type { Pacer } from "../github/pacer.js";
+import { deployWrite, type Pacer } from "../github/pacer.js";
 import {
   autoMerge,
   branchHead,
@@ -152,7 +152,7 @@ export async function deployPush(input: PushDeployInput): Promise<PushDeployResu
   const pr = await pullRequestOf(input.octokit, input.repo, input.after, input.branch);
   const notes = await maybeRevert(input, config, outcomes, pr);
   if (pr) {
-    await input.pacer.write(() =>
+    await deployWrite(input.pacer, () =>
       input.octokit.rest.issues.createComment({
         ...input.repo,
         issue_number: pr.number,

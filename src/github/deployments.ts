@@ -1,4 +1,4 @@
-import type { Pacer } from "./pacer.js";
+import { deployWrite, type Pacer } from "./pacer.js";
 import type { GitHub, Repo } from "./types.js";
 
 /** A deployment status as GitHub knows them. */
@@ -26,7 +26,7 @@ export async function createDeployment(
   repo: Repo,
   input: { sha: string; environment: string; description: string },
 ): Promise<number> {
-  const { data } = await pacer.write(() =>
+  const { data } = await deployWrite(pacer, () =>
     octokit.rest.repos.createDeployment({
       ...repo,
       ref: input.sha,
@@ -50,7 +50,7 @@ export async function setDeploymentStatus(
   state: DeploymentState,
   description: string,
 ): Promise<void> {
-  await pacer.write(() =>
+  await deployWrite(pacer, () =>
     octokit.rest.repos.createDeploymentStatus({
       ...repo,
       deployment_id: id,

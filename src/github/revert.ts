@@ -1,4 +1,4 @@
-import type { Pacer } from "./pacer.js";
+import { deployWrite, type Pacer } from "./pacer.js";
 import type { GitHub, Repo } from "./types.js";
 
 /** The label on every revert PR Capstan opens; a commit whose PR carries it is never reverted again. */
@@ -107,7 +107,7 @@ export async function openRevert(
     }
   }
   revert ??= await revertWithMerge(octokit, pacer, repo, input);
-  await pacer.write(() =>
+  await deployWrite(pacer, () =>
     octokit.rest.issues.addLabels({ ...repo, issue_number: revert.number, labels: [REVERT_LABEL] }),
   );
   return revert;
@@ -120,7 +120,7 @@ async function revertWithGraphql(
   title: string,
   body: string,
 ): Promise<RevertPullRequest> {
-  const result = await pacer.write(() =>
+  const result = await deployWrite(pacer, () =>
     octokit.graphql<{
       revertPullRequest: { revertPullRequest: { id: string; number: number; url: string } };
     }>(
@@ -151,7 +151,7 @@ async function revertWithMerge(
   const headSha = await branchHead(octokit, repo, input.branch);
   const head = (await git.getCommit({ ...repo, commit_sha: headSha })).data;
   const message = `${input.title}\n\nThis reverts commit ${input.sha}.\n\nCapstan-Revert-Of: ${input.sha}`;
-  const write = <T>(send: () => Promise<T>) => pacer.write(send);
+  const write = <T>(send: () => Promise<T>) => deployWrite(pacer, send);
   const reverted = await write(() =>
     git.createCommit({ ...repo, message, tree: before.tree.sha, parents: [input.sha] }),
   );
@@ -210,7 +210,7 @@ export async function autoMerge(
   pr: { number: number; nodeId: string },
 ): Promise<"auto-merge" | "merged"> {
   try {
-    await pacer.write(() =>
+    await deployWrite(pacer, () =>
       octokit.graphql(
         `mutation($input: EnablePullRequestAutoMergeInput!) {
           enablePullRequestAutoMerge(input: $input) { pullRequest { number } }
@@ -221,7 +221,7 @@ export async function autoMerge(
     return "auto-merge";
   } catch (err) {
     if (!/clean status/i.test((err as Error).message)) throw err;
-    await pacer.write(() =>
+    await deployWrite(pacer, () =>
       octokit.rest.pulls.merge({ ...repo, pull_number: pr.number, merge_method: "merge" }),
     );
     return "merged";

@@ -26,6 +26,11 @@ export interface AppDeps {
   identity?: () => Promise<AppIdentity>;
   /** Whether a delivery is new; a redelivered webhook (same `X-GitHub-Delivery`) is handled once. */
   firstDelivery(id: string): boolean;
+  /**
+   * Whether someone is refused for the first time on a PR (`owner/repo#n@login`): a stranger's repeated
+   * commands on a public repository cost one reaction each, and one reply in all.
+   */
+  firstRefusal(key: string): boolean;
   cacheDir: string;
   render: RenderOptions;
   /** A client of a cluster the server config names, kept for the process so connections are reused. */
@@ -36,6 +41,14 @@ export interface AppDeps {
 
 // Enough to cover GitHub's manual redeliveries of recent webhooks, bounded for a long-running process.
 const REMEMBERED_DELIVERIES = 10_000;
+
+// Adds a key to a bounded set of recent ones; false when it was there already.
+function remember(seen: Set<string>, key: string): boolean {
+  if (seen.has(key)) return false;
+  seen.add(key);
+  if (seen.size > REMEMBERED_DELIVERIES) seen.delete(seen.values().next().value!);
+  return true;
+}
 
 /** Dependencies for a running app. */
 export function createDeps(
@@ -50,6 +63,7 @@ export function createDeps(
   const pacers = new Map<number, Pacer>();
   const clusters = new Map<string, ClusterClient>();
   const deliveries = new Set<string>();
+  const refusals = new Set<string>();
   return {
     queue: new WorkQueue(log),
     deploys: new WorkQueue(log),
@@ -65,10 +79,10 @@ export function createDeps(
       return pacer;
     },
     firstDelivery(id) {
-      if (deliveries.has(id)) return false;
-      deliveries.add(id);
-      if (deliveries.size > REMEMBERED_DELIVERIES) deliveries.delete(deliveries.values().next().value!);
-      return true;
+      return remember(deliveries, id);
+    },
+    firstRefusal(key) {
+      return remember(refusals, key);
     },
     cacheDir: overrides.cacheDir ?? defaultTreeCacheDir(),
     render: defaultRenderOptions(),

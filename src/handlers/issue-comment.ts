@@ -26,9 +26,18 @@ export function onIssueComment(deps: AppDeps) {
       };
       const permission = await permissionOf(octokit, repo, sender.login);
       if (!ALLOWED.has(permission)) {
-        await refuse(
-          `Sorry, Capstan takes commands only from people with write access to this repository (yours: ${permission}).`,
-        );
+        // Anyone can comment on a public repository: a stranger's commands cost a reaction each, and
+        // the explanation is given once per person and PR, so they cannot spend the app's write budget.
+        await react(octokit, pacer, repo, comment.id, "confused");
+        if (deps.firstRefusal(`${owner}/${name}#${issue.number}@${sender.login}`)) {
+          await reply(
+            octokit,
+            pacer,
+            repo,
+            issue.number,
+            `@${sender.login} Sorry, Capstan takes commands only from people with write access to this repository (yours: ${permission}).`,
+          );
+        }
         return;
       }
       await react(octokit, pacer, repo, comment.id, "eyes");

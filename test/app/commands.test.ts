@@ -101,6 +101,22 @@ describe("PR commands", () => {
     expect(sent.some((r) => r.path.includes("/tarball/"))).toBe(false);
   });
 
+  it("answers a stranger's repeated commands with a reaction each and one reply in all", async () => {
+    github.permissions.set("mallory", "read");
+    for (let i = 0; i < 5; i++) {
+      const payload = comment("/preview", "mallory") as { comment: { id: number } };
+      payload.comment.id = 7000 + i;
+      await probot.receive({ name: "issue_comment", id: `spam-${i}`, payload } as never);
+    }
+    await deps.queue.idle();
+    expect(github.reactions.map((r) => r.content)).toEqual(Array(5).fill("confused"));
+    expect(github.comments.map((c) => c.body)).toEqual([
+      "@mallory Sorry, Capstan takes commands only from people with write access to this repository (yours: read).",
+    ]);
+    const writes = sent.filter((r) => r.method === "POST" && !r.path.includes("access_tokens"));
+    expect(writes).toHaveLength(6);
+  });
+
   it("answers /help", async () => {
     github.permissions.set("octocat", "admin");
     await deliver(comment("/help"));

@@ -25,6 +25,61 @@ describe("Pacer", () => {
     for (const ms of slept) expect(ms).toBeGreaterThan(900);
   });
 
+  it("sends a deploy write ahead of every queued preview write", async () => {
+    const pacer = new Pacer({
+      spacingMs: 0,
+      perHour: 480,
+      retries: 0,
+      fallbackWaitMs: 0,
+      sleep: async () => {},
+    });
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const first = pacer.write(async () => {
+      await gate;
+      order.push("preview 1");
+    });
+    const queued = [2, 3, 4].map((n) => pacer.write(async () => void order.push(`preview ${n}`)));
+    const deploy = pacer.write(async () => void order.push("deploy"), "deploy");
+    release();
+    await Promise.all([first, ...queued, deploy]);
+    expect(order).toEqual(["preview 1", "deploy", "preview 2", "preview 3", "preview 4"]);
+  });
+
+  it("keeps a share of the hourly budget that previews cannot spend, and wakes for a deploy write", async () => {
+    let wakeUp!: () => void;
+    const slept: number[] = [];
+    const pacer = new Pacer({
+      spacingMs: 0,
+      perHour: 4,
+      reservedForDeploys: 2,
+      retries: 0,
+      fallbackWaitMs: 0,
+      // A budget wait never ends by itself here: only a deploy write can let the pacer go on.
+      sleep: (ms) => {
+        slept.push(ms);
+        return new Promise<void>((resolve) => {
+          wakeUp = resolve;
+        });
+      },
+    });
+    const sent: string[] = [];
+    const previews = [1, 2, 3].map((n) => pacer.write(async () => void sent.push(`preview ${n}`)));
+    await new Promise((r) => setTimeout(r, 10));
+    // Two previews spent the previews' share; the third waits for about an hour.
+    expect(sent).toEqual(["preview 1", "preview 2"]);
+    expect(slept).toHaveLength(1);
+    expect(slept[0]).toBeGreaterThan(3_500_000);
+    await pacer.write(async () => void sent.push("deploy 1"), "deploy");
+    await pacer.write(async () => void sent.push("deploy 2"), "deploy");
+    expect(sent).toEqual(["preview 1", "preview 2", "deploy 1", "deploy 2"]);
+    wakeUp();
+    void previews;
+  });
+
   it("waits for the hourly budget once it is spent", async () => {
     const slept: number[] = [];
     const pacer = new Pacer({
