@@ -22,7 +22,7 @@ import type { GitHub, Repo } from "../github/types.js";
 import { formatRef } from "../manifests/index.js";
 import { countFindings, summarizeFindings } from "../policy/index.js";
 import type { RenderOptions } from "../render/index.js";
-import { type EnvironmentReport, renderReport } from "../report/index.js";
+import { capParts, type EnvironmentReport, MAX_COMMENT_PARTS, renderReport } from "../report/index.js";
 import type { Log } from "../work-queue.js";
 import { previewEnvironments } from "./preview.js";
 
@@ -145,7 +145,12 @@ async function preview(input: PullRequestPreviewInput): Promise<PreviewOutcome> 
     { environments: affected, subtitle: subtitle(input), removedEnvironments: result.removedEnvironments },
     { budget: 65_536, prefix: (i) => `${partMarker(i)}\n` },
   );
-  await upsertPreviewComment(octokit, pacer, input.identity, repo, input.number, parts);
+  const posted = capParts(parts, affected, `${partMarker(MAX_COMMENT_PARTS)}\n### Capstan preview (index)`, {
+    max: MAX_COMMENT_PARTS,
+    budget: 65_536,
+    command: `capstan diff --repo . --base ${input.baseSha.slice(0, 7)} --head ${input.headSha.slice(0, 7)}`,
+  });
+  await upsertPreviewComment(octokit, pacer, input.identity, repo, input.number, posted);
   await publishChecks(input, affected, parts.join("\n\n"));
   return "posted";
 }

@@ -1,3 +1,4 @@
+export { capParts, MAX_COMMENT_PARTS } from "./cap-parts.js";
 export { code, escapeHtml, fenced } from "./markdown-text.js";
 export {
   defaultReportOptions,
