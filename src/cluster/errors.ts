@@ -1,6 +1,6 @@
 import { ApiException } from "@kubernetes/client-node";
 import { CapstanError } from "../errors.js";
-import { formatRef, type ObjectRef } from "../manifests/index.js";
+import { formatRef, isSecretLike, type ObjectRef } from "../manifests/index.js";
 
 /** What Capstan was doing to an object when the cluster refused. */
 export type ObjectOperation = "read" | "dry-run" | "apply" | "delete";
@@ -14,7 +14,7 @@ export class ObjectError extends Error {
     override readonly cause: unknown,
   ) {
     // The apiserver's message about a Secret may quote one of its values: only the reason is kept.
-    const secret = ref.kind === "Secret" && ref.group === "";
+    const secret = isSecretLike(ref);
     super(
       `${formatRef(ref)} ${op} failed (${reasonOf(cause)})${secret ? "; the message is withheld, as it may quote a Secret value" : `: ${messageOf(cause)}`}`,
     );

@@ -62,6 +62,8 @@ export type PreviewOutcome =
   | "not-configured";
 
 export const DIFF_CHECK = "capstan/diff";
+/** The most findings annotated on the policy check (four writes of 50). */
+export const MAX_ANNOTATIONS = 200;
 export const POLICY_CHECK = "capstan/policy";
 
 /**
@@ -127,7 +129,12 @@ async function preview(input: PullRequestPreviewInput): Promise<PreviewOutcome> 
   // `/preview staging` answers with those environments only, in a reply: the sticky comment and the
   // checks always describe the whole change, so a partial run never turns a failing check green.
   if (input.environments.length > 0) {
-    const parts = renderReport({ environments: result.environments, subtitle: subtitle(input) });
+    const parts = capParts(
+      renderReport({ environments: result.environments, subtitle: subtitle(input) }),
+      result.environments,
+      "### Capstan preview (index)",
+      { max: MAX_COMMENT_PARTS, budget: 65_536, command: "capstan diff" },
+    );
     for (const part of parts) await reply(octokit, pacer, repo, input.number, part);
     return "posted";
   }
@@ -219,8 +226,13 @@ async function publishChecks(
               (e) =>
                 `- \`${e.name}\`: ${e.policy ? summarizeFindings(e.policy.findings) : `not checked: ${e.error ?? "not rendered"}`}`,
             )
-            .join("\n"),
-    annotations: findings.map(({ env, f }) => toAnnotation(env, f)),
+            .join("\n") +
+          (findings.length > MAX_ANNOTATIONS
+            ? `\n\nThe first ${MAX_ANNOTATIONS} of ${findings.length} findings are annotated; the preview comment lists them all.`
+            : ""),
+    // Each 50 annotations cost a write: the first few hundred findings carry one, the rest are counted
+    // in the summary, so a render with thousands of findings cannot spend the write budget.
+    annotations: findings.slice(0, MAX_ANNOTATIONS).map(({ env, f }) => toAnnotation(env, f)),
   });
 }
 

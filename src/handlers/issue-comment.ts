@@ -3,6 +3,7 @@ import { CapstanError } from "../errors.js";
 import { previewLive } from "../flows/live-preview.js";
 import { previewPullRequest } from "../flows/pull-request.js";
 import { permissionOf, react, reply } from "../github/commands.js";
+import { MAX_COMMENT_PARTS } from "../report/index.js";
 import { type AppDeps, contextInput, prKey } from "./deps.js";
 import { HELP, parsePrCommand } from "./parse-command.js";
 
@@ -67,7 +68,8 @@ export function onIssueComment(deps: AppDeps) {
               headSha: pr.head.sha,
               environments: command.environments,
             });
-            for (const part of parts) await reply(octokit, pacer, repo, issue.number, part);
+            for (const part of parts.slice(0, MAX_COMMENT_PARTS))
+              await reply(octokit, pacer, repo, issue.number, part);
             await react(octokit, pacer, repo, comment.id, "rocket");
           } catch (err) {
             if (!(err instanceof CapstanError)) throw err;

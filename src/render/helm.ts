@@ -1,7 +1,8 @@
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { RenderError } from "../errors.js";
 import type { RenderLimits } from "./limits.js";
+import { allValuesIn, secretValuesIn } from "./redact.js";
 import { runTool } from "./runner.js";
 import { displayPath, resolveInside, walkTree } from "./tree.js";
 
@@ -21,7 +22,10 @@ export interface HelmRelease {
  * must vendor their dependencies under `charts/`; helm says so clearly when one is missing.
  */
 export async function renderHelm(root: string, chartDir: string, release: HelmRelease, limits: RenderLimits) {
-  await walkTree(root, chartDir, limits); // refuses links that leave the repository
+  const files = await walkTree(root, chartDir, limits); // refuses links that leave the repository
+  // helm's errors quote templates and values; what could be a Secret value is struck from them: every
+  // value of a values file (the chart names its keys), and every Secret-like template.
+  const sensitive = new Set<string>();
   const valuesArgs: string[] = [];
   for (const file of release.valuesFiles) {
     try {
@@ -29,7 +33,15 @@ export async function renderHelm(root: string, chartDir: string, release: HelmRe
     } catch {
       throw new RenderError(`values file ${displayPath(root, file)} does not exist`);
     }
-    valuesArgs.push("--values", await resolveInside(root, file));
+    const real = await resolveInside(root, file);
+    valuesArgs.push("--values", real);
+    if ((await stat(real)).size <= limits.maxFileBytes) allValuesIn(await readFile(real, "utf8"), sensitive);
+  }
+  for (const file of files) {
+    if (file.size > limits.maxFileBytes || !/\.(ya?ml|json|tpl|txt)$/i.test(file.path)) continue;
+    const text = await readFile(file.absolute, "utf8");
+    if (/(^|\/)values[^/]*\.ya?ml$/i.test(file.path)) allValuesIn(text, sensitive);
+    else secretValuesIn(text, sensitive);
   }
   return runTool({
     tool: "helm",
@@ -57,6 +69,7 @@ export async function renderHelm(root: string, chartDir: string, release: HelmRe
     limits,
     hidePath: root,
     replaceWith: ".",
+    redact: sensitive,
   });
 }
 

@@ -93,6 +93,7 @@ async function preflight(walk: Walk, dir: string): Promise<void> {
   }
   for (const field of ["generators", "transformers", "validators"]) {
     for (const entry of listOf(doc[field])) {
+      await collectBuiltinInputs(walk, dir, entry);
       if (typeof entry !== "string" || (await isPluginConfig(walk, dir, entry))) {
         const named = typeof entry === "string" && !entry.includes("\n") ? `"${entry}" ` : "";
         throw new RenderError(
@@ -178,9 +179,36 @@ async function isPluginConfig(walk: Walk, dir: string, entry: string): Promise<b
   return false;
 }
 
-// Patches quote what they patch in kustomize's errors: an inline patch or a patch file that targets a
-// Secret (by `target.kind`, or by naming `kind: Secret` in any spelling) is struck line by line, whether
-// or not it parses.
+// Builtin generator and transformer configs (`apiVersion: builtin`, `kind: SecretGenerator` or a
+// `PatchTransformer`…) carry literals and patches as secretGenerator and patches do, and kustomize quotes
+// them the same way: every line of such a config is struck, inline, in a file or in a directory.
+async function collectBuiltinInputs(walk: Walk, dir: string, entry: unknown): Promise<void> {
+  if (typeof entry !== "string") return;
+  const texts: string[] = [];
+  if (entry.includes("\n")) texts.push(entry);
+  else {
+    const target = join(dir, entry);
+    const info = await stat(target).catch(() => undefined);
+    if (info?.isDirectory()) {
+      for (const file of await walkTree(walk.root, target, walk.limits)) {
+        const text = /\.(ya?ml|json)$/i.test(file.path) ? await readInside(walk, file.absolute) : undefined;
+        if (text !== undefined) texts.push(text);
+      }
+    } else {
+      const text = await readInside(walk, target);
+      if (text !== undefined) texts.push(text);
+    }
+  }
+  for (const text of texts) {
+    if (/kind["']?\s*:\s*["']?(?:SecretGenerator|\w*Patch\w*)/i.test(text))
+      sensitiveLines(text, walk.sensitive);
+    secretValuesIn(text, walk.sensitive);
+  }
+}
+
+// Patches quote what they patch in kustomize's errors: an inline patch or a patch file that may target a
+// Secret (a target that is not plainly another kind, or content naming `kind: Secret` in any spelling)
+// is struck line by line, whether or not it parses.
 async function collectPatchInputs(walk: Walk, dir: string, doc: Record<string, unknown>): Promise<void> {
   const entries = ["patches", "patchesStrategicMerge", "patchesJson6902"].flatMap((f) => listOf(doc[f]));
   for (const entry of entries) {
@@ -193,9 +221,12 @@ async function collectPatchInputs(walk: Walk, dir: string, doc: Record<string, u
       const file = await readInside(walk, join(dir, value));
       if (file !== undefined) texts.push(file);
     }
+    // kustomize's selectors are regular expressions, and a target may name no kind at all: only a
+    // patch whose target is plainly another kind is spared.
+    const plainlyOther =
+      typeof target.kind === "string" && /^[A-Za-z0-9]+$/.test(target.kind) && !/^secret$/i.test(target.kind);
     for (const text of texts) {
-      if (typeof target.kind === "string" && /^secret$/i.test(target.kind))
-        sensitiveLines(text, walk.sensitive);
+      if (!plainlyOther) sensitiveLines(text, walk.sensitive);
       secretValuesIn(text, walk.sensitive);
     }
   }

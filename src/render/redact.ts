@@ -9,7 +9,19 @@ const MIN_LENGTH = 4;
  * values alias nested arrays); each distinct node is walked once, and a text past this budget is treated
  * as unreadable, so every line of its Secret documents is struck instead.
  */
-const MAX_NODES = 100_000;
+const MAX_NODES = 1_000_000;
+
+// One walk state per redaction set, which is one per render: the budget and the nodes already walked are
+// shared by every document and file, so many Secret documents aliasing one big anchor cost it once.
+const walks = new WeakMap<Set<string>, { remaining: number; seen: Set<object> }>();
+function walkOf(into: Set<string>) {
+  let walk = walks.get(into);
+  if (!walk) {
+    walk = { remaining: MAX_NODES, seen: new Set() };
+    walks.set(into, walk);
+  }
+  return walk;
+}
 
 // A document that names a Secret in any spelling: `kind: Secret`, `kind: "secret"`, `{kind: SECRET}`.
 const SECRET_KIND = /(?:^|[\s{,])["']?kind["']?\s*:\s*["']?secret["']?\s*(?:[,}#]|$)/im;
@@ -38,22 +50,41 @@ export function secretValuesIn(text: string, into: Set<string>): void {
 // Adds the values of every Secret-like mapping found in a parsed document (itself, a List's items, a
 // patch's target), walking each node once; false when the budget ran out.
 function collectSecrets(root: unknown, into: Set<string>): boolean {
-  const seen = new Set<object>();
+  const walk = walkOf(into);
   const stack = [root];
-  let budget = MAX_NODES;
   while (stack.length > 0) {
-    if (--budget < 0) return false;
+    if (--walk.remaining < 0) return false;
     const node = stack.pop();
-    if (node === null || typeof node !== "object" || seen.has(node)) continue;
-    seen.add(node);
+    if (node === null || typeof node !== "object" || walk.seen.has(node)) continue;
+    walk.seen.add(node);
     if (isRecord(node) && isSecretLike(node)) {
       const fields = Object.entries(node).filter(([key]) => !SECRET_SHOWN_FIELDS.has(key));
       if (!collectValues(Object.fromEntries(fields), into)) return false;
       continue;
     }
-    stack.push(...(Array.isArray(node) ? node : Object.values(node)));
+    pushChildren(stack, node);
   }
   return true;
+}
+
+// Pushes one by one: a spread of hundreds of thousands of elements overflows the call stack.
+function pushChildren(stack: unknown[], node: object): void {
+  for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push(child);
+}
+
+/**
+ * Collects every scalar of a YAML text whatever its kind: helm values files carry a chart's passwords
+ * under keys of the chart's own choosing. A text that cannot be parsed gives every line.
+ */
+export function allValuesIn(text: string, into: Set<string>): void {
+  let parsed: unknown[];
+  try {
+    parsed = yaml.loadAll(text, undefined, { schema: yaml.CORE_SCHEMA });
+  } catch {
+    sensitiveLines(text, into);
+    return;
+  }
+  if (!collectValues(parsed, into)) sensitiveLines(text, into);
 }
 
 /**
@@ -72,17 +103,16 @@ export function sensitiveLines(text: string, into: Set<string>): void {
 
 // Adds every scalar below `root`, walking each node once; false when the budget ran out.
 function collectValues(root: unknown, into: Set<string>): boolean {
-  const seen = new Set<object>();
+  const walk = walkOf(into);
   const stack = [root];
-  let budget = MAX_NODES;
   while (stack.length > 0) {
-    if (--budget < 0) return false;
+    if (--walk.remaining < 0) return false;
     const node = stack.pop();
     if (node === null || node === undefined) continue;
     if (typeof node === "object") {
-      if (seen.has(node)) continue;
-      seen.add(node);
-      stack.push(...(Array.isArray(node) ? node : Object.values(node)));
+      if (walk.seen.has(node) && node !== root) continue;
+      walk.seen.add(node);
+      pushChildren(stack, node);
       continue;
     }
     const value = String(node);

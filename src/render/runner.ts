@@ -156,8 +156,17 @@ function spawnBounded(binary: string, request: RunRequest, home: string): Promis
   });
 }
 
+// What of stderr is redacted and shown: far more than the 20 lines kept, so no value straddles the cut,
+// while redaction stays bounded whatever the tool printed.
+const REDACTED_PREFIX = 64 * 1024;
+// Past this many sensitive strings, striking them costs more than the message is worth.
+const MAX_REDACTIONS = 200_000;
+
 function cleanMessage(stderr: string, request: RunRequest): string {
-  let text = redact(stderr.trim(), request.redact ?? []);
+  const values = [...(request.redact ?? [])];
+  if (values.length > MAX_REDACTIONS)
+    return "(the message is withheld: the input holds too many Secret values to strike them from it)";
+  let text = redact(stderr.trim().slice(0, REDACTED_PREFIX), values);
   if (request.hidePath) text = text.replaceAll(request.hidePath, request.replaceWith ?? ".");
   // The tools print their usage after some errors; the first lines carry the reason.
   const lines = text.split("\n").filter((l) => !/^\s*$/.test(l));

@@ -326,38 +326,48 @@ repositories:
     expect(env.github.comments[0]!.body).toContain("| `staging` |");
   });
 
-  it("sends more than 50 policy annotations in batches of 50", async () => {
-    const trees = tempDir("capstan-many-");
-    const { mkdirSync, writeFileSync, cpSync } = await import("node:fs");
-    try {
-      cpSync(fixtureRepo("shop", "base"), `${trees.dir}/base`, { recursive: true });
-      cpSync(fixtureRepo("shop", "base"), `${trees.dir}/head`, { recursive: true });
-      mkdirSync(`${trees.dir}/head/platform/pods`);
-      const pods = Array.from(
-        { length: 60 },
-        (_, i) =>
-          `apiVersion: v1\nkind: Pod\nmetadata: {name: p-${i}, namespace: platform}\nspec:\n  containers: [{name: c, image: nginx}]\n`,
-      );
-      writeFileSync(`${trees.dir}/head/platform/pods/pods.yaml`, pods.join("---\n"));
-      env.github.serveTree(BASE, `${trees.dir}/base`);
-      env.github.serveTree(HEAD, `${trees.dir}/head`);
-      env.github.prHeads.set(PR, { head: HEAD, base: BASE });
-      await deliver("pull_request", pullRequest("opened"));
-      const policy = env.github.checkRuns.find((r) => r.name === POLICY_CHECK)!;
-      expect(policy.conclusion).toBe("failure");
-      // Three rules fire on each of the 60 pods: image-tag, run-as-non-root and resources.
-      expect(policy.output.annotations).toHaveLength(180);
-      const batches = env.sent
-        .filter((r) => r.path.includes("/check-runs"))
-        .map(
-          (r) =>
-            (r.body as { output?: { annotations?: unknown[] } } | undefined)?.output?.annotations?.length,
+  it.each([
+    { pods: 60, annotated: 180, batches: [0, 50, 50, 50, 30], capped: false },
+    // Past 200 findings, the rest are counted in the summary: a big render cannot spend the write budget.
+    { pods: 100, annotated: 200, batches: [0, 50, 50, 50, 50], capped: true },
+  ])(
+    "sends $annotated policy annotations for $pods pods, in batches of 50",
+    async ({ pods: count, annotated, batches: expected, capped }) => {
+      const trees = tempDir("capstan-many-");
+      const { mkdirSync, writeFileSync, cpSync } = await import("node:fs");
+      try {
+        cpSync(fixtureRepo("shop", "base"), `${trees.dir}/base`, { recursive: true });
+        cpSync(fixtureRepo("shop", "base"), `${trees.dir}/head`, { recursive: true });
+        mkdirSync(`${trees.dir}/head/platform/pods`);
+        const pods = Array.from(
+          { length: count },
+          (_, i) =>
+            `apiVersion: v1\nkind: Pod\nmetadata: {name: p-${i}, namespace: platform}\nspec:\n  containers: [{name: c, image: nginx}]\n`,
         );
-      expect(batches.filter((n) => n !== undefined)).toEqual([0, 50, 50, 50, 30]);
-    } finally {
-      trees.remove();
-    }
-  });
+        writeFileSync(`${trees.dir}/head/platform/pods/pods.yaml`, pods.join("---\n"));
+        env.github.serveTree(BASE, `${trees.dir}/base`);
+        env.github.serveTree(HEAD, `${trees.dir}/head`);
+        env.github.prHeads.set(PR, { head: HEAD, base: BASE });
+        await deliver("pull_request", pullRequest("opened"));
+        const policy = env.github.checkRuns.find((r) => r.name === POLICY_CHECK)!;
+        expect(policy.conclusion).toBe("failure");
+        // Three rules fire on each pod: image-tag, run-as-non-root and resources.
+        expect(policy.output.annotations).toHaveLength(annotated);
+        expect(policy.output.summary?.includes(`The first 200 of ${count * 3} findings are annotated`)).toBe(
+          capped,
+        );
+        const batches = env.sent
+          .filter((r) => r.path.includes("/check-runs"))
+          .map(
+            (r) =>
+              (r.body as { output?: { annotations?: unknown[] } } | undefined)?.output?.annotations?.length,
+          );
+        expect(batches.filter((n) => n !== undefined)).toEqual(expected);
+      } finally {
+        trees.remove();
+      }
+    },
+  );
 
   it("retries a write refused by the secondary rate limit, and survives GitHub's 5xx", async () => {
     env.github.serveTree(BASE, fixtureRepo("shop", "base"));

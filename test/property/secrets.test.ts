@@ -53,6 +53,19 @@ const hidings: Record<string, Hiding> = {
     "p.yaml": `[{"op": "add", "path": "/data/x", "value": "${v}"\n`,
     "secret.yaml": s,
   }),
+  "a builtin SecretGenerator config with a typo": (_s, v) => ({
+    "kustomization.yaml": "generators: [gen.yaml]\n",
+    "gen.yaml": `apiVersion: builtin\nkind: SecretGenerator\nmetadata: {name: g}\nliterals:\n  - password:${v}\n`,
+  }),
+  "a malformed patch whose target is a regular expression": (s, v) => ({
+    "kustomization.yaml": `resources: [secret.yaml]\npatches:\n  - target: {kind: "Sec.*"}\n    patch: |\n      [{"op": "add", "path": "/data/x", "value": "${v}"\n`,
+    "secret.yaml": s,
+  }),
+  "a helm chart whose template fails on a value": (_s, v) => ({
+    "Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+    "values.yaml": `db:\n  password: "${v}"\n`,
+    "templates/secret.yaml": '{{ fail (printf "cannot use %s" .Values.db.password) }}\n',
+  }),
 };
 
 function yamlToObject(text: string): unknown {
