@@ -126,7 +126,6 @@ export async function deployPush(input: PushDeployInput): Promise<PushDeployResu
     input.log.info({ repository, branch: input.branch, sha: input.after }, `push not deployed: ${plan.idle}`);
     return { outcomes: [], notes: [] };
   }
-  root ??= await fetchTree(input.octokit, input.repo, input.after, input.cacheDir);
   const outcomes: DeployOutcome[] = [];
   for (const decision of plan.decisions) {
     // A server that is stopping starts no new deploy.
@@ -142,7 +141,9 @@ export async function deployPush(input: PushDeployInput): Promise<PushDeployResu
       ? await record(input, env, async () => ({ environment: env.name, error: configError! }))
       : await deployOne(
           input,
-          { env, root, configAt },
+          // Fetched again for each environment (a cache hit that marks the tree used): an earlier
+          // environment's health wait may have outlasted the cache's in-use window.
+          { env, root: await fetchTree(input.octokit, input.repo, input.after, input.cacheDir), configAt },
           baseline,
           decision.action === "deploy" ? decision.reach : decision.reason,
         );

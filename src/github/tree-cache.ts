@@ -120,6 +120,9 @@ export async function evictTrees(
     const idle = now - tree.usedAt;
     if (idle <= limits.inUseMs) break; // sorted: every later tree is in use too
     if (idle <= limits.maxAgeMs && total <= limits.maxBytes) continue;
+    // Used again since the listing (another job's cache hit): keep it.
+    const now2 = await stat(`${tree.root}.complete`).catch(() => undefined);
+    if (!now2 || now2.mtimeMs !== tree.usedAt) continue;
     // The marker goes first, so a half-removed tree never reads as cached.
     await rm(`${tree.root}.complete`, { force: true });
     await rm(tree.root, { recursive: true, force: true, maxRetries: 3 });
