@@ -1,0 +1,93 @@
+// The worst file of each kind that fits the 4 MiB file cap, through Capstan's plain renderer (parse,
+// identify, and the policy checks that locate every finding), against `kustomize build` reading the same
+// file. Each is refused or handled; the figures show how long that takes and how much memory it holds.
+// Goal: each refused or handled in under a second (the List's policy work grows with its findings).
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { putToolsOnPath } from "../scripts/tools-bin.js";
+import { parseConfig } from "../src/config/index.js";
+import { resolvePolicy, runPolicy } from "../src/policy/index.js";
+import { defaultRenderOptions, renderEnvironment } from "../src/render/index.js";
+import { compare } from "./harness.js";
+
+const MAX = 4 * 1024 * 1024 - 1024;
+const bin = putToolsOnPath();
+const work = mkdtempSync(join(tmpdir(), "capstan-hostile-bench-"));
+
+// A document of `levels` nested arrays of nine, each aliasing the one before: 9^levels nodes.
+function bomb(name: string, levels: number): string {
+  const lines = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+  for (let i = 1; i < levels; i++) {
+    const prev = String.fromCharCode(96 + i);
+    const next = String.fromCharCode(97 + i);
+    lines.push(`${next}: &${next} [${Array(9).fill(`*${prev}`).join(", ")}]`);
+  }
+  return `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}}\n${lines.join("\n")}\n`;
+}
+
+function fill(make: (i: number) => string, separator: string, head = ""): string {
+  let text = head;
+  for (let i = 0; ; i++) {
+    const next = make(i);
+    if (text.length + next.length + separator.length > MAX) return text;
+    text += (i > 0 ? separator : "") + next;
+  }
+}
+
+const deployment = (i: number) =>
+  `  - apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: d${i}\n    spec:\n      replicas: 1\n      selector: {matchLabels: {app: d${i}}}\n      template:\n        metadata: {labels: {app: d${i}}}\n        spec:\n          containers:\n            - name: c\n              image: nginx:latest\n`;
+
+const files: Record<string, string> = {
+  "one billion-laughs document (9 levels)": bomb("lol", 9),
+  "a file of bombs, each under the per-document cap (6 levels)": fill((i) => bomb(`b${i}`, 6), "---\n"),
+  "a List of Deployments": fill(deployment, "", "apiVersion: v1\nkind: List\nitems:\n"),
+};
+
+const env = parseConfig("environments:\n  - name: e\n    path: env\n    renderer: plain\n").environments[0]!;
+for (const [title, text] of Object.entries(files)) {
+  const root = join(work, title.replace(/\W+/g, "-"));
+  mkdirSync(join(root, "env"), { recursive: true });
+  writeFileSync(join(root, "env", "file.yaml"), text);
+  writeFileSync(join(root, "env", "kustomization.yaml"), "resources: [file.yaml]\n");
+  let outcome = "";
+  let rss = 0;
+  await compare(
+    `${title}: ${(text.length / 1024 / 1024).toFixed(1)} MiB`,
+    {
+      name: "Capstan render + policy",
+      run: async () => {
+        try {
+          const { manifests } = await renderEnvironment(root, env, defaultRenderOptions());
+          const policy = runPolicy(
+            manifests,
+            resolvePolicy(parseConfig("environments:\n  - name: e\n    path: env\n"), env),
+          );
+          outcome = `handled: ${manifests.length} objects, ${policy.findings.length} findings located`;
+        } catch (err) {
+          outcome = `refused: ${(err as Error).message.slice(0, 110)}`;
+        }
+        rss = Math.max(rss, process.memoryUsage().rss);
+      },
+    },
+    {
+      name: "kustomize build (killed after 20 s)",
+      run: () => {
+        try {
+          execFileSync(join(bin, "kustomize"), ["build", join(root, "env")], {
+            stdio: "pipe",
+            maxBuffer: 1 << 30,
+            // kustomize expands alias bombs (one run took 98 s here): cut off, its time is a lower bound.
+            timeout: 20_000,
+          });
+        } catch {
+          // kustomize refuses some of these too; its time is what counts
+        }
+      },
+    },
+    1,
+  );
+  console.log(`  Capstan: ${outcome}; peak RSS ${Math.round(rss / 1024 / 1024)} MiB`);
+}
+rmSync(work, { recursive: true, force: true });
