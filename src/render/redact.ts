@@ -23,8 +23,10 @@ function walkOf(into: Set<string>) {
   return walk;
 }
 
-// A document that names a Secret in any spelling: `kind: Secret`, `kind: "secret"`, `{kind: SECRET}`.
-const SECRET_KIND = /(?:^|[\s{,])["']?kind["']?\s*:\s*["']?secret["']?\s*(?:[,}#]|$)/im;
+// A document that names a Secret in any spelling: `kind: Secret`, `kind: "secret"`, `{kind: SECRET}`,
+// `kind: !!str Secret`, `kind: &k Secret`, or a JSON escape in the word (`"Secr\u0065t"`).
+const SECRET_KIND =
+  /(?:^|[\s{,])["']?kind["']?\s*:\s*(?:(?:!\S*|&\S+)\s+)*["']?(?:secret|[^"'\s,}]*\\u00[0-9a-f]{2}[^"'\s,}]*)["']?\s*(?:[,}#]|$)/im;
 
 /**
  * Collects the values of every Secret-like document in a YAML text (any kind spelled `Secret`, any
