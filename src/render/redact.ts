@@ -50,21 +50,42 @@ export function secretValuesIn(text: string, into: Set<string>): void {
 }
 
 // Adds the values of every Secret-like mapping found in a parsed document (itself, a List's items, a
-// patch's target), walking each node once; false when the budget ran out.
+// patch's target); false when the budget ran out.
 function collectSecrets(root: unknown, into: Set<string>): boolean {
+  let complete = true;
+  const walked = walkNodes(root, into, (node) => {
+    if (!isRecord(node) || !isSecretLike(node)) return true;
+    const fields = Object.entries(node).filter(([key]) => !SECRET_SHOWN_FIELDS.has(key));
+    complete &&= collectValues(Object.fromEntries(fields), into);
+    return false;
+  });
+  return walked && complete;
+}
+
+/**
+ * Walks the nodes below `root` once each, within the render's budget (shared through `into`): `enter` is
+ * called for every object and says whether to descend into it, `leaf` for every scalar. False when the
+ * budget ran out.
+ */
+function walkNodes(
+  root: unknown,
+  into: Set<string>,
+  enter: (node: object) => boolean,
+  leaf?: (value: unknown) => void,
+): boolean {
   const walk = walkOf(into);
   const stack = [root];
   while (stack.length > 0) {
     if (--walk.remaining < 0) return false;
     const node = stack.pop();
-    if (node === null || typeof node !== "object" || walk.seen.has(node)) continue;
-    walk.seen.add(node);
-    if (isRecord(node) && isSecretLike(node)) {
-      const fields = Object.entries(node).filter(([key]) => !SECRET_SHOWN_FIELDS.has(key));
-      if (!collectValues(Object.fromEntries(fields), into)) return false;
+    if (node === null || node === undefined) continue;
+    if (typeof node !== "object") {
+      leaf?.(node);
       continue;
     }
-    pushChildren(stack, node);
+    if (walk.seen.has(node)) continue;
+    walk.seen.add(node);
+    if (enter(node)) pushChildren(stack, node);
   }
   return true;
 }
@@ -103,26 +124,20 @@ export function sensitiveLines(text: string, into: Set<string>): void {
   }
 }
 
-// Adds every scalar below `root`, walking each node once; false when the budget ran out.
+// Adds every scalar below `root` (as written, base64-decoded and base64-encoded); false when the budget
+// ran out.
 function collectValues(root: unknown, into: Set<string>): boolean {
-  const walk = walkOf(into);
-  const stack = [root];
-  while (stack.length > 0) {
-    if (--walk.remaining < 0) return false;
-    const node = stack.pop();
-    if (node === null || node === undefined) continue;
-    if (typeof node === "object") {
-      if (walk.seen.has(node) && node !== root) continue;
-      walk.seen.add(node);
-      pushChildren(stack, node);
-      continue;
-    }
-    const value = String(node);
-    addValue(into, value);
-    addValue(into, Buffer.from(value, "base64").toString("utf8"));
-    addValue(into, Buffer.from(value, "utf8").toString("base64"));
-  }
-  return true;
+  return walkNodes(
+    root,
+    into,
+    () => true,
+    (node) => {
+      const value = String(node);
+      addValue(into, value);
+      addValue(into, Buffer.from(value, "base64").toString("utf8"));
+      addValue(into, Buffer.from(value, "utf8").toString("base64"));
+    },
+  );
 }
 
 /**

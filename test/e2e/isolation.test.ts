@@ -31,7 +31,14 @@ describe("isolation between repositories, and prunes that cannot cascade", () =>
       .map((c) => c.metadata!.name!)
       .filter((n) => !n.startsWith("capstan-") && n !== "kube-root-ca.crt")
       .sort();
-  const sync = (owner: Owner, env: string, ns: string, yaml: string) =>
+  // A sync of `yaml` as environment `env` in `ns`, for a repository (or, with none, as `capstan sync`).
+  const sync = (
+    owner: Owner | undefined,
+    env: string,
+    ns: string,
+    yaml: string,
+    extra: Partial<Parameters<typeof deployEnvironment>[0]> = {},
+  ) =>
     deployEnvironment({
       cluster: client,
       environment: environment(env, ns),
@@ -39,6 +46,7 @@ describe("isolation between repositories, and prunes that cannot cascade", () =>
       revision: `r-${Date.now()}`,
       wait: false,
       owner,
+      ...extra,
     });
 
   it("two repositories with the same environment name and namespace: the second is refused, and neither prunes the other", async () => {
@@ -171,28 +179,14 @@ ${allow ? "  annotations:\n    capstan.dev/prune: allow\n" : ""}spec:
   it("a parent that records no repository is not adopted by a repository's deploy, only by an operator's explicit sync", async () => {
     const ns = unique("iso-legacy");
     // An older Capstan (or `capstan sync` without --repository) synced it: no owner recorded.
-    const legacy = await deployEnvironment({
-      cluster: client,
-      environment: environment("production", ns),
-      manifests: objects(ns, cms("a1", "a2")),
-      revision: "r-legacy",
-      wait: false,
-    });
+    const legacy = await sync(undefined, "production", ns, cms("a1", "a2"));
     expect(legacy.sync.succeeded).toBe(true);
     await expect(sync(B, "production", ns, cms("b1"))).rejects.toThrow(
       `ConfigMap/${ns}/capstan-production records no repository (written by an older Capstan, or by capstan sync without --repository), so its members may be another repository's; refused, nothing was applied or pruned`,
     );
     expect(await configMaps(ns)).toEqual(["a1", "a2"]);
     // The operator gives it to A.
-    const adopted = await deployEnvironment({
-      cluster: client,
-      environment: environment("production", ns),
-      manifests: objects(ns, cms("a1", "a2")),
-      revision: "r-adopted",
-      wait: false,
-      owner: A,
-      adoptUnowned: true,
-    });
+    const adopted = await sync(A, "production", ns, cms("a1", "a2"), { adoptUnowned: true });
     expect(adopted.sync.succeeded).toBe(true);
     expect((await sync(A, "production", ns, cms("a1"))).sync.pruned.map((p) => p.ref.name)).toEqual(["a2"]);
   });
@@ -204,13 +198,7 @@ ${allow ? "  annotations:\n    capstan.dev/prune: allow\n" : ""}spec:
 
     const leases = testCluster().config.makeApiClient(CoordinationV1Api);
     let deletes = 0;
-    const result = await deployEnvironment({
-      cluster: client,
-      environment: environment("leased", ns),
-      manifests: objects(ns, cms("c0")),
-      revision: "r-lost",
-      wait: false,
-      owner: A,
+    const result = await sync(A, "leased", ns, cms("c0"), {
       lease: { durationSeconds: 3 },
       onPrune: async () => {
         deletes++;
