@@ -113,7 +113,9 @@ export async function deployPush(input: PushDeployInput): Promise<PushDeployResu
   }
   // Off the default branch, the authority's settings apply to every revision compared.
   const configAt = onDefault ? readTreeConfig : async () => config;
-  const baseline = await baselineConfig(input, configAt);
+  // The previous revision's config stands in only for a default branch whose own config is unreadable;
+  // otherwise nothing more is fetched until the plan says something deploys.
+  let baseline = !config && onDefault ? await baselineConfig(input, configAt) : undefined;
   const identity = { ...input.repo, ...input.ids };
   const plan = planPush(
     config ?? baseline?.config,
@@ -126,6 +128,7 @@ export async function deployPush(input: PushDeployInput): Promise<PushDeployResu
     input.log.info({ repository, branch: input.branch, sha: input.after }, `push not deployed: ${plan.idle}`);
     return { outcomes: [], notes: [] };
   }
+  baseline ??= await baselineConfig(input, configAt);
   const outcomes: DeployOutcome[] = [];
   for (const decision of plan.decisions) {
     // A server that is stopping starts no new deploy.

@@ -66,6 +66,14 @@ describe("review gates every cluster write", () => {
     // Its tree is not even fetched: deploy authority comes from main's config alone.
     expect(fetched("b")).toBe(false);
     expect(h.logged).toContain("push not deployed: no environment of the config on main deploys from hotfix");
+    // Nor is the branch's previous commit, on its next push.
+    h.commit("f", {
+      ".github/capstan.yml": capstanConfig([...production, "branch: hotfix"]),
+      "deploy/app.yaml": cm("app", "unreviewed-2"),
+    });
+    await h.push(sha("b"), sha("f"), "hotfix");
+    expect(fetched("b") || fetched("f")).toBe(false);
+    expect(await liveValue("app")).toBe("reviewed");
 
     // The default branch still deploys the next reviewed change.
     h.commit("c", {
