@@ -1,12 +1,6 @@
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  CONFIG_PATH,
-  checkClusterAccess,
-  grantsFor,
-  type RepositoryIdentity,
-  type ServerConfig,
-} from "../config/index.js";
+import { CONFIG_PATH, type RepositoryIdentity, type ServerConfig } from "../config/index.js";
 import { CapstanError, ConfigError, errorMessage, UsageError } from "../errors.js";
 import { type Annotation, publishCheckRun } from "../github/check-runs.js";
 import { reply } from "../github/commands.js";
@@ -19,12 +13,10 @@ import {
 } from "../github/sticky-comment.js";
 import { fetchTree } from "../github/tarball.js";
 import type { GitHub, Repo } from "../github/types.js";
-import { formatRef } from "../manifests/index.js";
-import { countFindings, summarizeFindings } from "../policy/index.js";
 import type { RenderOptions } from "../render/index.js";
-import { capParts, type EnvironmentReport, MAX_COMMENT_PARTS, renderReport } from "../report/index.js";
 import type { Log } from "../work-queue.js";
-import { previewEnvironments } from "./preview.js";
+import { DIFF_CHECK, POLICY_CHECK } from "./preview-publication.js";
+import { type PreviewTask, type PreviewTaskResult, runPreviewTask, taskError } from "./preview-task.js";
 
 /** Everything a pull request preview needs, as plain arguments. */
 export interface PullRequestPreviewInput {
@@ -50,6 +42,8 @@ export interface PullRequestPreviewInput {
   server?: ServerConfig;
   /** The app itself, to tell its own comments from everyone else's. */
   identity: AppIdentity;
+  /** Where the preview's CPU-heavy part runs (a worker pool); in this thread when absent. */
+  runPreview?: (task: PreviewTask) => Promise<PreviewTaskResult>;
 }
 
 /** How a preview ended. */
@@ -61,10 +55,7 @@ export type PreviewOutcome =
   | "failed"
   | "not-configured";
 
-export const DIFF_CHECK = "capstan/diff";
-/** The most findings annotated on the policy check (four writes of 50). */
-export const MAX_ANNOTATIONS = 200;
-export const POLICY_CHECK = "capstan/policy";
+export { DIFF_CHECK, MAX_ANNOTATIONS, POLICY_CHECK } from "./preview-publication.js";
 
 /**
  * Previews a pull request and publishes the result.
@@ -99,67 +90,44 @@ async function preview(input: PullRequestPreviewInput): Promise<PreviewOutcome> 
   ]);
   // A repository without a Capstan config on either side does not use Capstan: say nothing.
   if (!(await hasConfig(headRoot)) && !(await hasConfig(baseRoot))) return "not-configured";
-  let result: Awaited<ReturnType<typeof previewEnvironments>>;
-  try {
-    const server = input.server;
-    const grants = server ? grantsFor(server, input.repository) : undefined;
-    result = await previewEnvironments({
-      baseRoot,
-      headRoot,
-      configChecks: server
-        ? (config) => checkClusterAccess(config, server, input.repository, input.defaultBranch)
-        : undefined,
-      reach:
-        grants && input.repository.id !== undefined
-          ? {
-              of: (env) => (env.cluster ? grants.get(env.cluster) : undefined),
-              repositoryId: input.repository.id,
-            }
-          : undefined,
+  const task: PreviewTask = {
+    baseRoot,
+    headRoot,
+    subject: {
+      baseSha: input.baseSha,
+      headSha: input.headSha,
+      fork: input.fork,
       environments: input.environments,
-      render: input.render,
-    });
-  } catch (err) {
+    },
+    render: input.render,
+    server: input.server,
+    repository: input.repository,
+    defaultBranch: input.defaultBranch,
+  };
+  const outcome = await (input.runPreview ?? runPreviewTask)(task);
+  if (outcome.kind !== "published") {
+    const err = taskError(outcome);
     if (!(err instanceof ConfigError)) throw err;
     if (await isSuperseded(input)) return "superseded";
     await publishConfigError(input, err);
     return "config-error";
   }
   if (await isSuperseded(input)) return "superseded";
-  // `/preview staging` answers with those environments only, in a reply: the sticky comment and the
-  // checks always describe the whole change, so a partial run never turns a failing check green.
-  if (input.environments.length > 0) {
-    const parts = capParts(
-      renderReport({ environments: result.environments, subtitle: subtitle(input) }),
-      result.environments,
-      "### Capstan preview (index)",
-      { max: MAX_COMMENT_PARTS, budget: 65_536, command: "capstan diff" },
-    );
-    for (const part of parts) await reply(octokit, pacer, repo, input.number, part);
-    return "posted";
+  const publication = outcome.publication;
+  switch (publication.kind) {
+    case "reply":
+      for (const part of publication.parts) await reply(octokit, pacer, repo, input.number, part);
+      return "posted";
+    case "unaffected":
+      if (await hasPreviewComment(octokit, input.identity, repo, input.number))
+        await upsertPreviewComment(octokit, pacer, input.identity, repo, input.number, [publication.notice]);
+      for (const check of publication.checks) await publishCheckRun(octokit, pacer, repo, check);
+      return "unaffected";
+    case "posted":
+      await upsertPreviewComment(octokit, pacer, input.identity, repo, input.number, publication.parts);
+      for (const check of publication.checks) await publishCheckRun(octokit, pacer, repo, check);
+      return "posted";
   }
-  const affected = result.environments.filter((e) => e.error || (e.diff?.changes.length ?? 0) > 0);
-  if (affected.length === 0 && result.removedEnvironments.length === 0) {
-    if (await hasPreviewComment(octokit, input.identity, repo, input.number)) {
-      await upsertPreviewComment(octokit, pacer, input.identity, repo, input.number, [
-        `${partMarker(1)}\n### Capstan preview\n\nAs of ${input.headSha.slice(0, 7)}, this pull request no longer changes any environment.`,
-      ]);
-    }
-    await publishChecks(input, [], "No environment is affected by this change.");
-    return "unaffected";
-  }
-  const parts = renderReport(
-    { environments: affected, subtitle: subtitle(input), removedEnvironments: result.removedEnvironments },
-    { budget: 65_536, prefix: (i) => `${partMarker(i)}\n` },
-  );
-  const posted = capParts(parts, affected, `${partMarker(MAX_COMMENT_PARTS)}\n### Capstan preview (index)`, {
-    max: MAX_COMMENT_PARTS,
-    budget: 65_536,
-    command: `capstan diff --repo . --base ${input.baseSha.slice(0, 7)} --head ${input.headSha.slice(0, 7)}`,
-  });
-  await upsertPreviewComment(octokit, pacer, input.identity, repo, input.number, posted);
-  await publishChecks(input, affected, parts.join("\n\n"));
-  return "posted";
 }
 
 async function hasConfig(root: string): Promise<boolean> {
@@ -171,12 +139,6 @@ async function hasConfig(root: string): Promise<boolean> {
   }
 }
 
-function subtitle(input: PullRequestPreviewInput): string {
-  const line = `Comparing ${input.baseSha.slice(0, 7)} (base) → ${input.headSha.slice(0, 7)} (head)`;
-  if (!input.fork) return line;
-  return `${line}\n\n⚠️ This pull request comes from a fork: it was rendered without any credentials, and \`/preview live\` is not available for it.`;
-}
-
 async function isSuperseded(input: PullRequestPreviewInput): Promise<boolean> {
   const { data } = await input.octokit.rest.pulls.get({ ...input.repo, pull_number: input.number });
   if (data.head.sha === input.headSha) return false;
@@ -185,73 +147,6 @@ async function isSuperseded(input: PullRequestPreviewInput): Promise<boolean> {
     "superseded: the head moved on",
   );
   return true;
-}
-
-async function publishChecks(
-  input: PullRequestPreviewInput,
-  affected: EnvironmentReport[],
-  report: string,
-): Promise<void> {
-  const failed = affected.filter((e) => e.error);
-  const changed = affected.reduce((n, e) => n + (e.diff?.changes.length ?? 0), 0);
-  await publishCheckRun(input.octokit, input.pacer, input.repo, {
-    name: DIFF_CHECK,
-    headSha: input.headSha,
-    conclusion: failed.length > 0 ? "failure" : "success",
-    title:
-      failed.length > 0
-        ? `${failed.length} environment${failed.length === 1 ? "" : "s"} could not be rendered`
-        : affected.length === 0
-          ? "No environment affected"
-          : `${changed} object${changed === 1 ? "" : "s"} change in ${affected.length} environment${affected.length === 1 ? "" : "s"}`,
-    summary: affected.length === 0 ? report : report.split("\n#### ")[0]!,
-    text: affected.length === 0 ? undefined : report,
-    annotations: [],
-  });
-  const findings = affected.flatMap((e) => (e.policy?.findings ?? []).map((f) => ({ env: e.name, f })));
-  const { errors } = countFindings(findings.map((x) => x.f));
-  await publishCheckRun(input.octokit, input.pacer, input.repo, {
-    name: POLICY_CHECK,
-    headSha: input.headSha,
-    conclusion: errors > 0 || failed.length > 0 ? "failure" : "success",
-    title:
-      failed.length > 0
-        ? "Not every environment could be checked"
-        : `Policy: ${summarizeFindings(findings.map((x) => x.f))}`,
-    summary:
-      affected.length === 0
-        ? "No environment is affected by this change."
-        : affected
-            .map(
-              (e) =>
-                `- \`${e.name}\`: ${e.policy ? summarizeFindings(e.policy.findings) : `not checked: ${e.error ?? "not rendered"}`}`,
-            )
-            .join("\n") +
-          (findings.length > MAX_ANNOTATIONS
-            ? `\n\nThe first ${MAX_ANNOTATIONS} of ${findings.length} findings are annotated; the preview comment lists them all.`
-            : ""),
-    // Each 50 annotations cost a write: the first few hundred findings carry one, the rest are counted
-    // in the summary, so a render with thousands of findings cannot spend the write budget.
-    annotations: findings.slice(0, MAX_ANNOTATIONS).map(({ env, f }) => toAnnotation(env, f)),
-  });
-}
-
-// A rendered stream (`deploy/x (kustomize build)`) is not a file GitHub can annotate: the annotation goes
-// on the kustomization and names the line of the rendered output.
-function toAnnotation(
-  env: string,
-  f: NonNullable<EnvironmentReport["policy"]>["findings"][number],
-): Annotation {
-  const rendered = /^(.*) \((kustomize build|helm template)\)$/.exec(f.file);
-  return {
-    path: rendered
-      ? `${rendered[1] === "." ? "" : `${rendered[1]}/`}${rendered[2] === "kustomize build" ? "kustomization.yaml" : "Chart.yaml"}`
-      : f.file,
-    line: rendered ? 1 : f.line,
-    level: f.severity === "error" ? "failure" : "warning",
-    title: `${f.rule}: ${formatRef(f.ref)} (${env})`,
-    message: `${rendered ? `${rendered[2]} output, line ${f.line}: ` : ""}${f.message}\n\nFix: ${f.hint}`,
-  };
 }
 
 async function publishConfigError(input: PullRequestPreviewInput, err: ConfigError): Promise<void> {

@@ -1,12 +1,14 @@
 import type { Context } from "probot";
 import { type ClusterClient, connect } from "../cluster/index.js";
 import type { ServerConfig } from "../config/index.js";
+import type { PreviewTask, PreviewTaskResult } from "../flows/preview-task.js";
 import type { PullRequestPreviewInput } from "../flows/pull-request.js";
 import { defaultPacerOptions, Pacer, type PacerOptions } from "../github/pacer.js";
 import type { AppIdentity } from "../github/sticky-comment.js";
 import { defaultTreeCacheDir } from "../github/tree-cache.js";
 import { defaultRenderOptions, type RenderOptions } from "../render/index.js";
 import { type Log, WorkQueue } from "../work-queue.js";
+import { defaultWorkerPoolOptions, WorkerPool, type WorkerPoolOptions } from "../worker-pool.js";
 
 /** What the handlers share: the work queue, a write pacer per installation, and where trees are cached. */
 export interface AppDeps {
@@ -21,6 +23,11 @@ export interface AppDeps {
   shutdown: AbortController;
   /** The operator's clusters and which repositories may use them (`CAPSTAN_CONFIG`), if any. */
   server?: ServerConfig;
+  /**
+   * Worker threads that render, diff and check pull requests, each task with a time and memory budget,
+   * so a hostile render never holds up webhooks, `/ping` or the deploys.
+   */
+  previews: WorkerPool<PreviewTask, PreviewTaskResult>;
   pacerFor(installation: number): Pacer;
   /** Who the app is (asked of GitHub once); set by `createApp`. */
   identity?: () => Promise<AppIdentity>;
@@ -58,6 +65,10 @@ export function createDeps(
     cacheDir?: string;
     server?: ServerConfig;
     healthTimeoutMs?: number;
+    /** Budgets of the preview workers (the server config's `previews`). */
+    previews?: Partial<WorkerPoolOptions>;
+    /** A pool to share (tests share one per file, so each test does not boot its own workers). */
+    previewPool?: WorkerPool<PreviewTask, PreviewTaskResult>;
   } = {},
 ): AppDeps {
   const pacers = new Map<number, Pacer>();
@@ -68,6 +79,7 @@ export function createDeps(
     queue: new WorkQueue(log),
     deploys: new WorkQueue(log),
     shutdown: new AbortController(),
+    previews: overrides.previewPool ?? previewPool(overrides.previews),
     server: overrides.server,
     healthTimeoutMs: overrides.healthTimeoutMs,
     pacerFor(installation) {
@@ -98,6 +110,21 @@ export function createDeps(
   };
 }
 
+/** The worker threads that run pull request previews, with these budgets over the defaults. */
+export function previewPool(
+  options: Partial<WorkerPoolOptions> = {},
+): WorkerPool<PreviewTask, PreviewTaskResult> {
+  return new WorkerPool(new URL(`../flows/preview-worker${extension()}`, import.meta.url), {
+    ...defaultWorkerPoolOptions("the preview"),
+    ...options,
+  });
+}
+
+// `.ts` when running from the sources (the tests), `.js` from the build.
+function extension(): string {
+  return import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+}
+
 /** The parts of a preview's input that come from the webhook's context, resolved inside a queued job. */
 export async function contextInput(deps: AppDeps, context: Context) {
   const payload = context.payload as {
@@ -117,6 +144,7 @@ export async function contextInput(deps: AppDeps, context: Context) {
     render: deps.render,
     server: deps.server,
     identity: await deps.identity(),
+    runPreview: (task) => deps.previews.run(task),
   } satisfies Partial<PullRequestPreviewInput>;
 }
 

@@ -100,6 +100,19 @@ export async function runTool(request: RunRequest): Promise<string> {
   }
 }
 
+/** Told of every renderer process group as it starts and ends. */
+export type ChildObserver = (pid: number, running: boolean) => void;
+
+let observer: ChildObserver | undefined;
+
+/**
+ * Reports each renderer's process group to `watch`. A worker thread that runs renders tells its parent,
+ * which kills the groups when it has to stop the worker mid-render: a terminated thread cannot.
+ */
+export function observeChildren(watch: ChildObserver | undefined): void {
+  observer = watch;
+}
+
 function spawnBounded(binary: string, request: RunRequest, home: string): Promise<string> {
   const { limits } = request;
   const env: Record<string, string> = {
@@ -117,6 +130,7 @@ function spawnBounded(binary: string, request: RunRequest, home: string): Promis
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
+    if (child.pid !== undefined) observer?.(child.pid, true);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let outBytes = 0;
@@ -146,6 +160,7 @@ function spawnBounded(binary: string, request: RunRequest, home: string): Promis
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
+      if (child.pid !== undefined) observer?.(child.pid, false);
       if (failure) return reject(new RenderError(`${request.tool} ${failure}`));
       if (code !== 0) {
         const message = cleanMessage(Buffer.concat(err).toString("utf8"), request);

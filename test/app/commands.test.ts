@@ -6,6 +6,7 @@ import { createApp } from "../../src/index.js";
 import { fixtureRepo, tempDir } from "../helpers/fixtures.js";
 import { testProbot, validateAgainstOpenApi } from "../helpers/github.js";
 import { GitHubState } from "../helpers/github-state.js";
+import { sharedPreviewPool } from "../helpers/preview-pool.js";
 import { examplePayload } from "../helpers/webhooks.js";
 
 const BASE = "a".repeat(40);
@@ -35,7 +36,11 @@ describe("PR commands", () => {
 
   beforeEach(() => {
     cache = tempDir("capstan-cache-");
-    deps = createDeps(silent, { pacer: { spacingMs: 0, sleep: async () => {} }, cacheDir: cache.dir });
+    deps = createDeps(silent, {
+      previewPool: sharedPreviewPool(),
+      pacer: { spacingMs: 0, sleep: async () => {} },
+      cacheDir: cache.dir,
+    });
     ({ probot, sent, invalid } = testProbot(createApp(deps)));
     github = new GitHubState();
     github.serveTree(BASE, fixtureRepo("shop", "base"));

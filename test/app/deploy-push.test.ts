@@ -10,6 +10,7 @@ import { createApp } from "../../src/index.js";
 import { tempDir } from "../helpers/fixtures.js";
 import { type SentRequest, testProbot } from "../helpers/github.js";
 import { GitHubState } from "../helpers/github-state.js";
+import { sharedPreviewPool } from "../helpers/preview-pool.js";
 import { INSTALLATION, OWNER, pushPayload, REPO } from "../helpers/webhooks.js";
 
 const sha = (c: string) => c.repeat(40);
@@ -31,6 +32,7 @@ describe("deploying a push that cannot be deployed", () => {
       "server.yml",
     );
     deps = createDeps(silent, {
+      previewPool: sharedPreviewPool(),
       pacer: { spacingMs: 0, sleep: async () => {} },
       cacheDir: join(work.dir, "cache"),
       server,

@@ -7,6 +7,7 @@ import { createApp } from "../../src/index.js";
 import { fixtureRepo, fixtureSecretValues, hostile, tempDir } from "../helpers/fixtures.js";
 import { type SentRequest, testProbot } from "../helpers/github.js";
 import { GitHubState } from "../helpers/github-state.js";
+import { sharedPreviewPool } from "../helpers/preview-pool.js";
 import { examplePayload } from "../helpers/webhooks.js";
 
 const BASE = "a".repeat(40);
@@ -21,6 +22,7 @@ const silent = {
 function setup() {
   const cache = tempDir("capstan-cache-");
   const deps: AppDeps = createDeps(silent, {
+    previewPool: sharedPreviewPool(),
     pacer: { spacingMs: 0, sleep: async () => {} },
     cacheDir: cache.dir,
   });

@@ -9,6 +9,7 @@ import { createApp } from "../../src/index.js";
 import { tempDir } from "../helpers/fixtures.js";
 import { type SentRequest, testProbot } from "../helpers/github.js";
 import { GitHubState } from "../helpers/github-state.js";
+import { sharedPreviewPool } from "../helpers/preview-pool.js";
 import { pushPayload } from "../helpers/webhooks.js";
 
 /** The id GitHub's example payloads give Codertocat/Hello-World, and its owner's. */
@@ -55,6 +56,7 @@ export function appHarness(repositories: string, clusterExtra = ""): AppHarness 
     "server.yml",
   );
   const deps = createDeps(quiet, {
+    previewPool: sharedPreviewPool(),
     pacer: { spacingMs: 0, sleep: async () => {} },
     cacheDir: join(work.dir, "cache"),
     server,

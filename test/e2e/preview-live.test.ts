@@ -6,6 +6,7 @@ import { createApp } from "../../src/index.js";
 import { fixtureRepo, fixtureSecretValues, tempDir } from "../helpers/fixtures.js";
 import { testProbot } from "../helpers/github.js";
 import { GitHubState } from "../helpers/github-state.js";
+import { sharedPreviewPool } from "../helpers/preview-pool.js";
 import { examplePayload } from "../helpers/webhooks.js";
 import { testCluster } from "./helpers.js";
 
@@ -34,6 +35,7 @@ describe("/preview live", () => {
         "server.yml",
       );
       const deps: AppDeps = createDeps(silent, {
+        previewPool: sharedPreviewPool(),
         pacer: { spacingMs: 0, sleep: async () => {} },
         cacheDir: cache.dir,
         server,

@@ -1,0 +1,69 @@
+import {
+  checkClusterAccess,
+  grantsFor,
+  type RepositoryIdentity,
+  type ServerConfig,
+} from "../config/index.js";
+import { CapstanError, ConfigError, type ConfigProblem, UsageError } from "../errors.js";
+import type { RenderOptions } from "../render/index.js";
+import { previewEnvironments } from "./preview.js";
+import { type PreviewSubject, type Publication, publicationOf } from "./preview-publication.js";
+
+/**
+ * A pull request's preview as plain data, so it can cross into a worker thread: the two checked-out
+ * trees, and the server config whose grants bound the repository.
+ */
+export interface PreviewTask {
+  baseRoot: string;
+  headRoot: string;
+  subject: PreviewSubject;
+  render: RenderOptions;
+  server?: ServerConfig;
+  repository: RepositoryIdentity;
+  defaultBranch: string;
+}
+
+/** How a preview task ended, as plain data (errors do not keep their class across threads). */
+export type PreviewTaskResult =
+  | { kind: "published"; publication: Publication }
+  | { kind: "config-error"; file: string; problems: ConfigProblem[] }
+  | { kind: "error"; usage: boolean; message: string };
+
+/**
+ * Renders, diffs and checks a pull request and builds everything it will publish. CPU-heavy and
+ * GitHub-free: it runs in a worker, away from the thread that answers webhooks.
+ *
+ * @throws only for a defect (an error that is not a CapstanError)
+ */
+export async function runPreviewTask(task: PreviewTask): Promise<PreviewTaskResult> {
+  const { server, repository } = task;
+  const grants = server ? grantsFor(server, repository) : undefined;
+  try {
+    const result = await previewEnvironments({
+      baseRoot: task.baseRoot,
+      headRoot: task.headRoot,
+      configChecks: server
+        ? (config) => checkClusterAccess(config, server, repository, task.defaultBranch)
+        : undefined,
+      reach:
+        grants && repository.id !== undefined
+          ? { of: (env) => (env.cluster ? grants.get(env.cluster) : undefined), repositoryId: repository.id }
+          : undefined,
+      environments: task.subject.environments,
+      render: task.render,
+    });
+    return { kind: "published", publication: publicationOf(result, task.subject) };
+  } catch (err) {
+    if (err instanceof ConfigError)
+      return { kind: "config-error", file: err.file, problems: [...err.problems] };
+    if (err instanceof CapstanError)
+      return { kind: "error", usage: err instanceof UsageError, message: err.message };
+    throw err;
+  }
+}
+
+/** The error a {@link PreviewTaskResult} stands for, rebuilt with its class. */
+export function taskError(result: Exclude<PreviewTaskResult, { kind: "published" }>): CapstanError {
+  if (result.kind === "config-error") return new ConfigError(result.file, result.problems);
+  return result.usage ? new UsageError(result.message) : new CapstanError(result.message);
+}

@@ -1,0 +1,222 @@
+// Runs CPU-heavy pure work (parsing, diffing and checking what a pull request renders) in worker threads,
+// so the thread that answers webhooks and /ping never waits on it, and so each task has a hard time and
+// memory budget: a worker over budget is terminated whole, with the renderer processes it started.
+import { availableParallelism } from "node:os";
+import { parentPort, Worker } from "node:worker_threads";
+import { CapstanError } from "./errors.js";
+
+/** Bounds on a pool's workers. */
+export interface WorkerPoolOptions {
+  /** How many tasks run at once, one per worker thread. */
+  size: number;
+  /** Wall-clock budget of one task; a task past it is stopped and its worker replaced. */
+  timeoutMs: number;
+  /** Heap budget of one worker (V8's old generation), in MiB; a worker past it is replaced. */
+  maxHeapMb: number;
+  /** How long a worker is kept without work before it is stopped (its memory returned). */
+  idleMs: number;
+  /** What a task is, for messages: "the preview". */
+  label: string;
+}
+
+/** Defaults for {@link WorkerPoolOptions}: one worker per core but one, at least one and at most four. */
+export function defaultWorkerPoolOptions(label: string): WorkerPoolOptions {
+  return {
+    size: Math.max(1, Math.min(4, availableParallelism() - 1)),
+    timeoutMs: 5 * 60_000,
+    maxHeapMb: 1024,
+    idleMs: 60_000,
+    label,
+  };
+}
+
+/** A task stopped for going over its time or memory budget. */
+export class BudgetError extends CapstanError {
+  override name = "BudgetError";
+}
+
+type ToWorker<I> = { id: number; input: I };
+type FromWorker<O> =
+  | { type: "result"; id: number; value: O }
+  | { type: "failure"; id: number; message: string }
+  | { type: "child"; pid: number; running: boolean };
+
+interface Pending<I, O> {
+  input: I;
+  resolve(value: O): void;
+  reject(err: Error): void;
+}
+
+interface Slot<I, O> {
+  worker: Worker;
+  /** Renderer process groups the worker has running. */
+  children: Set<number>;
+  task?: Pending<I, O> & { id: number; timer: NodeJS.Timeout };
+  idleTimer?: NodeJS.Timeout;
+}
+
+/**
+ * A fixed number of worker threads running one module's task function (see {@link serveTasks}). Tasks
+ * wait in arrival order for a free worker. Workers are kept between tasks (their module caches and
+ * compiled schemas stay warm) and replaced after one is stopped.
+ */
+export class WorkerPool<I, O> {
+  private readonly idle: Slot<I, O>[] = [];
+  private readonly busy = new Set<Slot<I, O>>();
+  private readonly queue: Pending<I, O>[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  /** @param entry the worker module, which calls {@link serveTasks} */
+  constructor(
+    private readonly entry: URL,
+    readonly options: WorkerPoolOptions,
+  ) {}
+
+  /**
+   * Runs a task in a worker.
+   *
+   * @throws BudgetError when the task ran out of time or memory, or its worker died
+   */
+  run(input: I): Promise<O> {
+    if (this.closed) return Promise.reject(new Error("the worker pool is closed"));
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ input, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Stops every worker; running tasks fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pending of this.queue.splice(0)) pending.reject(new Error("the worker pool is closed"));
+    await Promise.all([...this.idle.splice(0), ...this.busy].map((slot) => this.stop(slot)));
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && this.busy.size < this.options.size) {
+      const pending = this.queue.shift()!;
+      const slot = this.idle.pop() ?? this.spawn();
+      clearTimeout(slot.idleTimer);
+      const id = this.nextId++;
+      const timer = setTimeout(
+        () =>
+          this.fail(
+            slot,
+            new BudgetError(
+              `${this.options.label} took longer than ${seconds(this.options.timeoutMs)} and was stopped`,
+            ),
+          ),
+        this.options.timeoutMs,
+      );
+      slot.task = { ...pending, id, timer };
+      this.busy.add(slot);
+      slot.worker.ref();
+      slot.worker.postMessage({ id, input: pending.input } satisfies ToWorker<I>);
+    }
+  }
+
+  private spawn(): Slot<I, O> {
+    const worker = startWorker(this.entry, this.options.maxHeapMb);
+    const slot: Slot<I, O> = { worker, children: new Set() };
+    worker.on("message", (message: FromWorker<O>) => {
+      if (message.type === "child") {
+        if (message.running) slot.children.add(message.pid);
+        else slot.children.delete(message.pid);
+        return;
+      }
+      const task = slot.task;
+      if (!task || task.id !== message.id) return;
+      clearTimeout(task.timer);
+      slot.task = undefined;
+      this.busy.delete(slot);
+      if (this.closed) void this.stop(slot);
+      else {
+        worker.unref();
+        slot.idleTimer = setTimeout(() => this.retire(slot), this.options.idleMs).unref();
+        this.idle.push(slot);
+      }
+      if (message.type === "result") task.resolve(message.value);
+      else task.reject(new Error(message.message));
+      this.pump();
+    });
+    worker.on("error", (err: Error & { code?: string }) => {
+      const budget =
+        err.code === "ERR_WORKER_OUT_OF_MEMORY"
+          ? `${this.options.label} needed more than ${this.options.maxHeapMb} MiB of memory and was stopped`
+          : `${this.options.label} stopped unexpectedly (${err.name})`;
+      this.fail(slot, new BudgetError(budget));
+    });
+    worker.on("exit", () => this.fail(slot, new BudgetError(`${this.options.label} stopped unexpectedly`)));
+    return slot;
+  }
+
+  private retire(slot: Slot<I, O>): void {
+    const at = this.idle.indexOf(slot);
+    if (at < 0) return;
+    this.idle.splice(at, 1);
+    void this.stop(slot);
+  }
+
+  // Takes a worker out of service, failing its task: the first reason given wins.
+  private fail(slot: Slot<I, O>, err: Error): void {
+    const task = slot.task;
+    slot.task = undefined;
+    const wasIdle = this.idle.indexOf(slot);
+    if (wasIdle >= 0) this.idle.splice(wasIdle, 1);
+    const known = this.busy.delete(slot) || wasIdle >= 0;
+    if (task) {
+      clearTimeout(task.timer);
+      task.reject(err);
+    }
+    if (known) void this.stop(slot);
+    this.pump();
+  }
+
+  private async stop(slot: Slot<I, O>): Promise<void> {
+    clearTimeout(slot.idleTimer);
+    slot.worker.removeAllListeners("exit");
+    for (const pid of slot.children) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    slot.children.clear();
+    await slot.worker.terminate();
+  }
+}
+
+function seconds(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`;
+}
+
+function startWorker(entry: URL, maxHeapMb: number): Worker {
+  const resourceLimits = { maxOldGenerationSizeMb: maxHeapMb };
+  if (entry.pathname.endsWith(".ts")) {
+    // The tests run the TypeScript sources: tsx (a dev dependency) compiles the worker's modules too.
+    const boot = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`;
+    return new Worker(boot, { eval: true, resourceLimits });
+  }
+  return new Worker(entry, { resourceLimits });
+}
+
+/**
+ * The worker side of a {@link WorkerPool}: runs `task` on each input the pool sends. The returned
+ * function reports a renderer process group starting or ending, so the pool can kill what a stopped
+ * worker left running.
+ */
+export function serveTasks<I, O>(task: (input: I) => Promise<O>): (pid: number, running: boolean) => void {
+  const port = parentPort;
+  if (!port) throw new Error("serveTasks runs in a worker thread");
+  port.on("message", async ({ id, input }: ToWorker<I>) => {
+    try {
+      port.postMessage({ type: "result", id, value: await task(input) } satisfies FromWorker<O>);
+    } catch (err) {
+      // A defect: the pool logs it. Only the message crosses, as a stack would name server paths.
+      port.postMessage({ type: "failure", id, message: String((err as Error)?.message ?? err) });
+    }
+  });
+  return (pid, running) => port.postMessage({ type: "child", pid, running } satisfies FromWorker<O>);
+}
