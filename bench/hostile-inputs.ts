@@ -10,39 +10,16 @@ import { putToolsOnPath } from "../scripts/tools-bin.js";
 import { parseConfig } from "../src/config/index.js";
 import { resolvePolicy, runPolicy } from "../src/policy/index.js";
 import { defaultRenderOptions, renderEnvironment } from "../src/render/index.js";
+import { aliasBomb, bombFile, deploymentList } from "../test/helpers/hostile-yaml.js";
 import { compare } from "./harness.js";
 
-const MAX = 4 * 1024 * 1024 - 1024;
 const bin = putToolsOnPath();
 const work = mkdtempSync(join(tmpdir(), "capstan-hostile-bench-"));
 
-// A document of `levels` nested arrays of nine, each aliasing the one before: 9^levels nodes.
-function bomb(name: string, levels: number): string {
-  const lines = ["a: &a [x, x, x, x, x, x, x, x, x]"];
-  for (let i = 1; i < levels; i++) {
-    const prev = String.fromCharCode(96 + i);
-    const next = String.fromCharCode(97 + i);
-    lines.push(`${next}: &${next} [${Array(9).fill(`*${prev}`).join(", ")}]`);
-  }
-  return `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}}\n${lines.join("\n")}\n`;
-}
-
-function fill(make: (i: number) => string, separator: string, head = ""): string {
-  let text = head;
-  for (let i = 0; ; i++) {
-    const next = make(i);
-    if (text.length + next.length + separator.length > MAX) return text;
-    text += (i > 0 ? separator : "") + next;
-  }
-}
-
-const deployment = (i: number) =>
-  `  - apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: d${i}\n    spec:\n      replicas: 1\n      selector: {matchLabels: {app: d${i}}}\n      template:\n        metadata: {labels: {app: d${i}}}\n        spec:\n          containers:\n            - name: c\n              image: nginx:latest\n`;
-
 const files: Record<string, string> = {
-  "one billion-laughs document (9 levels)": bomb("lol", 9),
-  "a file of bombs, each under the per-document cap (6 levels)": fill((i) => bomb(`b${i}`, 6), "---\n"),
-  "a List of Deployments": fill(deployment, "", "apiVersion: v1\nkind: List\nitems:\n"),
+  "one billion-laughs document (9 levels)": aliasBomb("lol", 9),
+  "a file of bombs, each under the per-document cap (6 levels)": bombFile(),
+  "a List of Deployments": deploymentList(),
 };
 
 const env = parseConfig("environments:\n  - name: e\n    path: env\n    renderer: plain\n").environments[0]!;

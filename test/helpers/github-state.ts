@@ -5,12 +5,18 @@ import nock from "nock";
 import * as tar from "tar";
 import { INSTALLATION, OWNER, REPO } from "./webhooks.js";
 
+function issueOf(uri: string): number {
+  return Number(/\/issues\/(\d+)\/comments/.exec(uri)![1]);
+}
+
 /** A comment as the mock keeps it. */
 export interface MockComment {
   id: number;
   body: string;
   user: { login: string; type: "Bot" | "User" };
   performed_via_github_app?: { id: number } | null;
+  /** The PR or issue it is on; one a test adds by hand without it is on every one. */
+  issue?: number;
 }
 
 /** The app's identity as the mock's `GET /app` answers it. */
@@ -75,7 +81,7 @@ export class GitHubState {
     scope.get("/app").reply(200, { ...APP, name: "Capstan", owner: { login: OWNER } });
     scope
       .get(new RegExp(`^${base}/issues/\\d+/comments`))
-      .reply((uri) => this.fail("GET", uri) ?? [200, this.comments]);
+      .reply((uri) => this.fail("GET", uri) ?? [200, this.commentsOn(issueOf(uri))]);
     scope.post(new RegExp(`^${base}/issues/\\d+/comments$`)).reply((uri, body) => {
       const failed = this.fail("POST", uri);
       if (failed) return failed;
@@ -86,6 +92,7 @@ export class GitHubState {
         body: (body as { body: string }).body,
         user: { login: `${APP.slug}[bot]`, type: "Bot" },
         performed_via_github_app: { id: APP.id },
+        issue: issueOf(uri),
       };
       this.comments.push(comment);
       return [201, comment];
@@ -275,6 +282,11 @@ export class GitHubState {
   }
 
   /** Serves `dir` as the tarball of commit `sha`, wrapped in one top folder as GitHub does. */
+  /** The comments on one PR or issue. */
+  commentsOn(issue: number): MockComment[] {
+    return this.comments.filter((c) => c.issue === undefined || c.issue === issue);
+  }
+
   serveTree(sha: string, dir: string): void {
     const parent = dir.replace(/\/[^/]+$/, "");
     const name = dir.slice(parent.length + 1);

@@ -1,8 +1,9 @@
-import { generateKeyPairSync } from "node:crypto";
+import { createHmac, generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
 import { OpenAPIBackend } from "openapi-backend";
-import { type ApplicationFunction, Probot, ProbotOctokit } from "probot";
+import { type ApplicationFunction, Probot, ProbotOctokit, Server } from "probot";
 
 const require = createRequire(import.meta.url);
 
@@ -71,11 +72,83 @@ export function testProbot(
   sent: SentRequest[];
   invalid: string[];
 } {
-  const { privateKey } = generateKeyPairSync("rsa", {
+  const { Octokit, sent, invalid } = recordingOctokit();
+  const probot = new Probot({
+    appId: 123,
+    privateKey: testKey(),
+    Octokit,
+    ...(options.log ? { log: options.log } : {}),
+  });
+  void probot.load(app);
+  return { probot, sent, invalid };
+}
+
+/**
+ * Probot's HTTP server (webhooks and `/ping`) with the app, on a free loopback port, talking to GitHub
+ * through the same recording, validating Octokit as {@link testProbot}.
+ */
+export async function testServer(
+  app: ApplicationFunction,
+  log: NonNullable<ConstructorParameters<typeof Probot>[0]>["log"],
+): Promise<{
+  url: string;
+  /** Sends a webhook as GitHub does: signed, over HTTP; resolves with the server's status. */
+  deliver: (name: string, id: string, payload: unknown) => Promise<number>;
+  sent: SentRequest[];
+  invalid: string[];
+  stop: () => Promise<void>;
+}> {
+  const { Octokit, sent, invalid } = recordingOctokit();
+  const server = new Server({
+    Probot: Probot.defaults({ appId: 123, privateKey: testKey(), secret: "test-secret", Octokit, log }),
+    port: await freePort(),
+    host: "127.0.0.1",
+    log,
+  });
+  await server.load(app);
+  const http = await server.start();
+  const address = http.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  const url = `http://127.0.0.1:${port}`;
+  const deliver = async (name: string, id: string, payload: unknown) => {
+    const body = JSON.stringify(payload);
+    const signature = createHmac("sha256", "test-secret").update(body).digest("hex");
+    const response = await fetch(`${url}/api/github/webhooks`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": name,
+        "x-github-delivery": id,
+        "x-hub-signature-256": `sha256=${signature}`,
+      },
+      body,
+    });
+    await response.arrayBuffer();
+    return response.status;
+  };
+  return { url, deliver, sent, invalid, stop: () => server.stop() };
+}
+
+// Probot takes port 0 for "unset" and listens on 3000, so ask the kernel for a free port first.
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+    probe.on("error", reject);
+  });
+}
+
+function testKey(): string {
+  return generateKeyPairSync("rsa", {
     modulusLength: 2048,
     privateKeyEncoding: { type: "pkcs1", format: "pem" },
     publicKeyEncoding: { type: "spki", format: "pem" },
-  });
+  }).privateKey;
+}
+
+function recordingOctokit() {
   const sent: SentRequest[] = [];
   // Validation failures are also collected here: inside the app's queued work a thrown error is only
   // logged, so tests assert this list is empty instead of relying on the error reaching them.
@@ -99,12 +172,5 @@ export function testProbot(
     retry: { enabled: false },
     throttle: { enabled: false },
   }));
-  const probot = new Probot({
-    appId: 123,
-    privateKey,
-    Octokit,
-    ...(options.log ? { log: options.log } : {}),
-  });
-  void probot.load(app);
-  return { probot, sent, invalid };
+  return { Octokit, sent, invalid };
 }
