@@ -2,6 +2,7 @@ import { Watch } from "@kubernetes/client-node";
 import {
   type EnvironmentHealth,
   environmentHealth,
+  type HealthOptions,
   hasHealth,
   type LiveObject,
   settled,
@@ -22,6 +23,8 @@ export interface WaitOptions {
   retryMs?: number;
   /** Stops the wait early (the deploy lost its lease); the result says why in `lastError`. */
   signal?: AbortSignal;
+  /** How verdicts are worded (termination messages are hidden unless the server config shows them). */
+  health?: HealthOptions;
 }
 
 /** How a wait ended. */
@@ -75,7 +78,7 @@ export async function waitForHealth(
       }
     };
     const judge = () => {
-      const judged = judgeWait(expected, live);
+      const judged = judgeWait(expected, live, options.health);
       if (judged.error) lastError = judged.error;
       return judged.health;
     };
@@ -197,10 +200,11 @@ export interface WaitJudgement {
 export function judgeWait(
   expected: readonly ObjectRef[],
   live: ReadonlyMap<string, LiveObject>,
+  options: HealthOptions = {},
   judge: typeof environmentHealth = environmentHealth,
 ): WaitJudgement {
   try {
-    return { health: judge(expected, live) };
+    return { health: judge(expected, live, options) };
   } catch (err) {
     const error = `health could not be judged: ${errorText(err)}`;
     return {

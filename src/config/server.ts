@@ -2,6 +2,7 @@ import { z } from "zod";
 import { matchesAny } from "./glob.js";
 import { readConfigFile } from "./read-file.js";
 import type { Config } from "./schema.js";
+import { parseDuration } from "./validate.js";
 import { parseYamlConfig, type SemanticProblem } from "./yaml-config.js";
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -16,6 +17,45 @@ const branchesSchema = z
     description:
       "Branches allowed to deploy to this cluster, e.g. [main, release/*]. Default: each repository's default branch only.",
   });
+
+/** Whether deploy reports quote a crashed container's termination message. */
+const terminationMessagesSchema = z.boolean().default(false).meta({
+  description:
+    "Quote a crashed container's termination message in deploy reports (PR comment, revert PR, Deployment status). Off by default: with terminationMessagePolicy FallbackToLogsOnError it is the tail of the container's log, which may hold secrets.",
+});
+
+/** Budgets of the worker threads that render, diff and check pull requests. */
+export const previewsSchema = z
+  .strictObject({
+    /** How many previews run at once, each in a worker thread of its own. */
+    workers: z.int().min(1).max(16).optional().meta({
+      description:
+        "How many previews run at once, each in a worker thread. Default: the cores but one, from 1 to 4.",
+    }),
+    /** The longest a preview may take, renders included, before it is stopped and reported as failed. */
+    timeout: z
+      .string()
+      .refine(isDuration, { error: "must be a duration from 1s to 24h, such as 90s, 5m or 1h30m" })
+      .default("5m")
+      .meta({
+        description: "The longest one preview may take before it is stopped (1s to 24h). Default 5m.",
+      }),
+    /** The heap one preview may use, in MiB, before it is stopped and reported as failed. */
+    memoryMiB: z.int().min(128).max(65_536).default(1024).meta({
+      description: "The JavaScript heap one preview may use, in MiB, before it is stopped. Default 1024.",
+    }),
+  })
+  .default({ timeout: "5m", memoryMiB: 1024 })
+  .meta({ description: "Budgets of the worker threads that run pull request previews." });
+
+function isDuration(text: string): boolean {
+  try {
+    parseDuration(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** How Capstan reaches one cluster, and which branches may deploy to it. */
 export const clusterSchema = z.union(
@@ -35,6 +75,7 @@ export const clusterSchema = z.union(
           .meta({ description: "Context to use; default: the current context." }),
         /** Branches allowed to deploy here. Default: each repository's default branch only. */
         branches: branchesSchema,
+        terminationMessages: terminationMessagesSchema,
       })
       .meta({ description: "A cluster reached through a kubeconfig." }),
     z
@@ -45,6 +86,7 @@ export const clusterSchema = z.union(
           .meta({ description: "Use the pod's service account (Capstan runs in the cluster)." }),
         /** Branches allowed to deploy here. Default: each repository's default branch only. */
         branches: branchesSchema,
+        terminationMessages: terminationMessagesSchema,
       })
       .meta({ description: "The cluster Capstan runs in." }),
   ],
@@ -120,6 +162,8 @@ export const serverConfigSchema = z
       )
       .default({})
       .meta({ description: "owner/repo (or owner/*) → the clusters its environments may use." }),
+    /** Budgets of the preview workers. */
+    previews: previewsSchema,
   })
   .meta({ title: "Capstan server configuration (CAPSTAN_CONFIG)" });
 

@@ -227,6 +227,7 @@ async function deployOne(
       signal: input.signal,
       owner,
       reach,
+      health: { terminationMessages: input.server!.clusters[env.cluster!]?.terminationMessages },
     });
     const count = (action: string) => result.sync.applied.filter((r) => r.action === action).length;
     return {

@@ -19,6 +19,7 @@ import {
 } from "../cluster/index.js";
 import { type Environment, parseDuration, type Reach } from "../config/index.js";
 import { CapstanError } from "../errors.js";
+import type { HealthOptions } from "../health/index.js";
 import type { Manifest } from "../manifests/index.js";
 import { REACH_RULE } from "../policy/index.js";
 import { reachRefusals } from "./reach-check.js";
@@ -51,6 +52,8 @@ export interface DeployInput {
   reach?: Reach;
   /** Called after each object a prune deleted. */
   onPrune?: (ref: Manifest["ref"]) => void | Promise<void>;
+  /** How health verdicts are worded (the cluster's `terminationMessages` setting). */
+  health?: HealthOptions;
 }
 
 /** What a deploy did: the sync, then (if waited for) the health verdict. */
@@ -113,6 +116,7 @@ export async function deployEnvironment(input: DeployInput): Promise<DeployResul
           timeoutMs: input.timeoutMs ?? parseDuration(env.healthTimeout),
           labelSelector: `${APPLYSET.partOf}=${environmentApplySetId(env.name, env.namespace)}`,
           signal,
+          health: input.health,
         });
     if (signal.aborted) {
       // No verdict, so no revert: the deploy failed for a reason that is not this revision's health.

@@ -1,6 +1,6 @@
 import type { Context } from "probot";
 import { type ClusterClient, connect } from "../cluster/index.js";
-import type { ServerConfig } from "../config/index.js";
+import { parseDuration, type ServerConfig } from "../config/index.js";
 import type { PreviewTask, PreviewTaskResult } from "../flows/preview-task.js";
 import type { PullRequestPreviewInput } from "../flows/pull-request.js";
 import { defaultPacerOptions, Pacer, type PacerOptions } from "../github/pacer.js";
@@ -79,7 +79,7 @@ export function createDeps(
     queue: new WorkQueue(log),
     deploys: new WorkQueue(log),
     shutdown: new AbortController(),
-    previews: overrides.previewPool ?? previewPool(overrides.previews),
+    previews: overrides.previewPool ?? previewPool({ ...budgetsOf(overrides.server), ...overrides.previews }),
     server: overrides.server,
     healthTimeoutMs: overrides.healthTimeoutMs,
     pacerFor(installation) {
@@ -118,6 +118,17 @@ export function previewPool(
     ...defaultWorkerPoolOptions("the preview"),
     ...options,
   });
+}
+
+// The server config's `previews` section as pool options (its defaults when there is no server config).
+function budgetsOf(server: ServerConfig | undefined): Partial<WorkerPoolOptions> {
+  if (!server) return {};
+  const { workers, timeout, memoryMiB } = server.previews;
+  return {
+    ...(workers !== undefined ? { size: workers } : {}),
+    timeoutMs: parseDuration(timeout),
+    maxHeapMb: memoryMiB,
+  };
 }
 
 // `.ts` when running from the sources (the tests), `.js` from the build.

@@ -9,7 +9,7 @@ import { podHealth } from "./rules/pod.js";
 import { pvcHealth } from "./rules/pvc.js";
 import { replicaSetHealth } from "./rules/replicaset.js";
 import { statefulSetHealth } from "./rules/statefulset.js";
-import type { Health, HealthStatus, LiveObject } from "./types.js";
+import type { Health, HealthOptions, HealthStatus, LiveObject } from "./types.js";
 
 /** Annotations that leave an object out of health: Capstan's own, and Argo CD's. */
 export const IGNORE_ANNOTATIONS = ["capstan.dev/ignore-health", "argocd.argoproj.io/ignore-healthcheck"];
@@ -28,7 +28,7 @@ export function isWorse(a: HealthStatus, b: HealthStatus): boolean {
   return ORDER.indexOf(a) > ORDER.indexOf(b);
 }
 
-type Rule = (object: LiveObject) => Health | undefined;
+type Rule = (object: LiveObject, options: HealthOptions) => Health | undefined;
 
 // Built-in kinds by group/kind; kinds not listed and not custom resources have no health.
 const RULES: Record<string, Rule> = {
@@ -55,7 +55,7 @@ const BUILT_IN_GROUP = /^$|\.k8s\.io$|^(apps|batch|autoscaling|policy|extensions
  * (ConfigMaps, Roles…) and objects that opted out. An object being deleted is Progressing. Never throws:
  * an object too malformed for its rule to read is Unknown, with the reason.
  */
-export function assessHealth(object: LiveObject): Health | undefined {
+export function assessHealth(object: LiveObject, options: HealthOptions = {}): Health | undefined {
   if (!isRecord(object)) return { status: "Unknown", message: "the object is not a map" };
   if (ignored(object)) return undefined;
   if (section(object, "metadata")?.deletionTimestamp)
@@ -70,7 +70,7 @@ export function assessHealth(object: LiveObject): Health | undefined {
   // The rules read defensively; this is for the case where one still trips over a shape nobody foresaw,
   // which must cost that object its verdict, not the process or the rest of the environment.
   try {
-    return (rule ?? genericHealth)(object);
+    return (rule ?? genericHealth)(object, options);
   } catch (err) {
     return {
       status: "Unknown",

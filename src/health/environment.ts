@@ -1,6 +1,6 @@
 import { formatRef, type ObjectRef, refKey } from "../manifests/index.js";
 import { assessHealth, combineHealth } from "./assess.js";
-import type { HealthStatus, LiveObject } from "./types.js";
+import type { HealthOptions, HealthStatus, LiveObject } from "./types.js";
 
 /** One object's verdict within an environment. */
 export interface ObjectHealth {
@@ -22,6 +22,7 @@ export interface EnvironmentHealth {
 export function environmentHealth(
   expected: readonly ObjectRef[],
   live: ReadonlyMap<string, LiveObject>,
+  options: HealthOptions = {},
 ): EnvironmentHealth {
   const objects: ObjectHealth[] = [];
   for (const ref of expected) {
@@ -30,7 +31,7 @@ export function environmentHealth(
       objects.push({ ref, status: "Missing", message: "not found in the cluster" });
       continue;
     }
-    const verdict = assessHealth(object);
+    const verdict = assessHealth(object, options);
     if (verdict) objects.push({ ref, ...verdict });
   }
   return { status: combineHealth(objects.map((o) => o.status)), objects };

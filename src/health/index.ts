@@ -6,4 +6,4 @@ export {
   settled,
   unhealthyLines,
 } from "./environment.js";
-export type { Health, HealthStatus, LiveObject } from "./types.js";
+export type { Health, HealthOptions, HealthStatus, LiveObject } from "./types.js";

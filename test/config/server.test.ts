@@ -36,8 +36,11 @@ describe("the server config", () => {
     expect(server.clusters.production).toEqual({
       kubeconfig: "/etc/capstan/production.kubeconfig",
       context: "prod-admin",
+      terminationMessages: false,
     });
-    expect(server.clusters.local).toEqual({ inCluster: true });
+    expect(server.clusters.local).toEqual({ inCluster: true, terminationMessages: false });
+    // Previews have their budgets whether or not the file names them.
+    expect(server.previews).toEqual({ timeout: "5m", memoryMiB: 1024 });
     expect([...allowedClusters(server, repo("acme/shop"))].sort()).toEqual(["production", "staging"]);
     expect([...allowedClusters(server, repo("acme/blog"))]).toEqual(["staging"]);
     expect([...allowedClusters(server, repo("other/shop"))]).toEqual([]);
@@ -81,6 +84,22 @@ describe("the server config", () => {
       "clusters:\n  x:\n    kubeconfig: /k\n    branches: []\n",
       "capstan-server.yml:4: clusters.x.branches: needs at least one branch",
     ],
+    [
+      "a preview timeout that is no duration",
+      "previews:\n  timeout: 5 minutes\n",
+      "capstan-server.yml:2: previews.timeout: must be a duration from 1s to 24h, such as 90s, 5m or 1h30m",
+    ],
+    [
+      "a preview timeout past 24 hours",
+      "previews:\n  timeout: 25h\n",
+      "capstan-server.yml:2: previews.timeout: must be a duration from 1s to 24h",
+    ],
+    [
+      "too little memory for a preview",
+      "previews:\n  memoryMiB: 64\n",
+      "capstan-server.yml:2: previews.memoryMiB: ",
+    ],
+    ["no preview workers", "previews:\n  workers: 0\n", "capstan-server.yml:2: previews.workers: "],
   ])("refuses %s, naming the line", (_name, text, message) => {
     expect(() => parseServerConfig(text, "capstan-server.yml")).toThrow(ConfigError);
     expect(() => parseServerConfig(text, "capstan-server.yml")).toThrow(message);

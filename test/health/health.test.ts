@@ -418,18 +418,42 @@ describe("termination messages", () => {
       },
       "terminated: Error (exit code 3)",
     ],
-  ])("are never shown, only reason and exit code: %s", (_name, status, message) => {
-    const pod = {
+  ])(
+    "are not shown unless the server config asks, only reason and exit code: %s",
+    (name, status, message) => {
+      const pod = podWith(name, status);
+      const health = assessHealth(pod);
+      expect(health).toEqual({ status: "Degraded", message });
+      expect(JSON.stringify(health)).not.toContain("hunter2");
+      // A cluster with `terminationMessages: true`: the operator chose to show them, on one line, cut short.
+      expect(assessHealth(pod, { terminationMessages: true })).toEqual({
+        status: "Degraded",
+        message: `${message}: ${log}`,
+      });
+    },
+  );
+
+  it("shows at most 300 characters of one, on one line, when asked", () => {
+    const long = `line one\n${"x".repeat(4000)}`;
+    const pod = podWith("a failed pod", {
+      phase: "Failed",
+      containerStatuses: [
+        { name: "job", state: { terminated: { reason: "Error", exitCode: 3, message: long } } },
+      ],
+    });
+    const message = assessHealth(pod, { terminationMessages: true })?.message ?? "";
+    expect(message).toBe(`terminated: Error (exit code 3): ${`line one ${"x".repeat(4000)}`.slice(0, 300)}…`);
+  });
+
+  function podWith(name: string, status: Record<string, unknown>): LiveObject {
+    return {
       apiVersion: "v1",
       kind: "Pod",
       metadata: { name: "p", namespace: "n" },
-      spec: { restartPolicy: _name.includes("failed") ? "Never" : "Always", containers: [{ name: "api" }] },
+      spec: { restartPolicy: name.includes("failed") ? "Never" : "Always", containers: [{ name: "api" }] },
       status,
     } as unknown as LiveObject;
-    const health = assessHealth(pod);
-    expect(health).toEqual({ status: "Degraded", message });
-    expect(JSON.stringify(health)).not.toContain("hunter2");
-  });
+  }
 });
 
 describe("combining verdicts", () => {

@@ -56,7 +56,7 @@ describe("judgeWait", () => {
       true,
     ],
   ])("%s → %s", (_name, object, judge, status, failed) => {
-    const judged = judgeWait([ref], new Map([[key, object]]), judge);
+    const judged = judgeWait([ref], new Map([[key, object]]), {}, judge);
     expect(judged.health.status).toBe(status);
     expect(judged.health.objects.map((o) => o.status)).toEqual([status]);
     if (failed) expect(judged.error).toMatch(/health could not be judged: Cannot read properties of null/);

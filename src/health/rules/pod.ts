@@ -1,5 +1,5 @@
 import { asString, condition, isRecord, section, statusString } from "../read.js";
-import type { Health, LiveObject } from "../types.js";
+import type { Health, HealthOptions, LiveObject } from "../types.js";
 
 interface Terminated {
   message?: string;
@@ -42,8 +42,11 @@ function containerStatuses(p: LiveObject): ContainerStatus[] {
     });
 }
 
-/** Argo CD's Pod rule: crash loops and pull errors first, then the phase and readiness. */
-export function podHealth(p: LiveObject): Health {
+/**
+ * Argo CD's Pod rule: crash loops and pull errors first, then the phase and readiness. A container's
+ * termination message is shown only when `options` asks for it.
+ */
+export function podHealth(p: LiveObject, options: HealthOptions = {}): Health {
   const restartPolicy = asString(section(p, "spec")?.restartPolicy) ?? "Always";
   const statuses = containerStatuses(p);
   if (restartPolicy === "Always") {
@@ -67,14 +70,17 @@ export function podHealth(p: LiveObject): Health {
     case "Succeeded":
       return { status: "Healthy", message: message };
     case "Failed":
-      return { status: "Degraded", message: message ?? failureMessage(statuses) };
+      return { status: "Degraded", message: message ?? failureMessage(statuses, options) };
     case "Running":
       if (restartPolicy !== "Always") return { status: "Progressing", message: message };
       if (condition(p, "Ready")?.status === "True") return { status: "Healthy", message: message };
       for (const c of statuses) {
         const last = c.lastTerminated;
         if (last)
-          return { status: "Degraded", message: `container ${c.name ?? ""} last ${termination(last)}` };
+          return {
+            status: "Degraded",
+            message: `container ${c.name ?? ""} last ${termination(last, options)}`,
+          };
       }
       return { status: "Progressing", message: "Pod is running but not ready" };
     default:
@@ -82,16 +88,22 @@ export function podHealth(p: LiveObject): Health {
   }
 }
 
-// A container's termination message is never shown: with `FallbackToLogsOnError` it is the tail of the
-// crashed container's log, where connection strings and passwords often are. Its reason and exit code say
-// what happened without it.
-function failureMessage(statuses: ContainerStatus[]): string {
+// A container's termination message is not shown unless the operator asks: with `FallbackToLogsOnError`
+// it is the tail of the crashed container's log, where connection strings and passwords often are. Its
+// reason and exit code say what happened without it.
+function failureMessage(statuses: ContainerStatus[], options: HealthOptions): string {
   const terminated = statuses.map((c) => c.terminated).filter((t) => t !== undefined);
   if (terminated.some((t) => t.reason === "OOMKilled")) return "OOMKilled";
   const failed = terminated.find((t) => t.exitCode !== 0);
-  return failed ? termination(failed) : "Pod failed";
+  return failed ? termination(failed, options) : "Pod failed";
 }
 
-function termination(t: Terminated): string {
-  return `terminated: ${t.reason ?? "Error"}${t.exitCode !== undefined ? ` (exit code ${t.exitCode})` : ""}`;
+// The kubelet keeps up to 4 KiB of a termination message; a deploy report shows one line of it.
+const MAX_TERMINATION_MESSAGE = 300;
+
+function termination(t: Terminated, options: HealthOptions): string {
+  const what = `terminated: ${t.reason ?? "Error"}${t.exitCode !== undefined ? ` (exit code ${t.exitCode})` : ""}`;
+  const message = options.terminationMessages ? t.message?.trim().replace(/\s+/g, " ") : undefined;
+  if (!message) return what;
+  return `${what}: ${message.length > MAX_TERMINATION_MESSAGE ? `${message.slice(0, MAX_TERMINATION_MESSAGE)}…` : message}`;
 }
