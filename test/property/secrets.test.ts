@@ -2,15 +2,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/index.js";
-import { previewEnvironments } from "../../src/flows/preview.js";
+import { runPreviewTask } from "../../src/flows/preview-task.js";
 import { defaultRenderOptions } from "../../src/render/index.js";
-import { renderReport } from "../../src/report/index.js";
 import { tempDir } from "../helpers/fixtures.js";
 
 // Reproducible in `npm test`; a longer search runs with CAPSTAN_PROPERTY_RUNS=5000 (see the README).
 const SEED = 20261201;
-const RUNS = Number(process.env.CAPSTAN_PROPERTY_RUNS ?? 150);
+const RUNS = Number(process.env.CAPSTAN_PROPERTY_RUNS ?? 200);
 
 /** A password-like value: long enough to be recognised, drawn from what real ones contain. */
 const value = fc.stringMatching(/^[A-Za-z0-9+/=._~!@#%^&*-]{10,24}$/).map((v) => `Zq${v}`);
@@ -87,8 +85,9 @@ const work = tempDir("capstan-property-");
 afterAll(() => work.remove());
 let counter = 0;
 
-// Previews base → head of one environment whose head hides a Secret, and returns every text a reviewer
-// could see: the markdown report, the structured result, and the error if the preview failed.
+// Previews base → head of one environment whose head hides a Secret, as a pull request's preview worker
+// does, and returns everything it hands over to be published: the comment's parts, both check runs
+// (title, summary, text, annotations), or the error, and the stack of anything it threw.
 async function everythingShown(files: Record<string, string>): Promise<string> {
   const root = join(work.dir, String(counter++));
   const write = (side: string, entries: Record<string, string>) => {
@@ -97,18 +96,24 @@ async function everythingShown(files: Record<string, string>): Promise<string> {
       writeFileSync(join(root, side, "env", path), text);
     }
   };
+  const config = "environments:\n  - name: e\n    path: env\n    namespace: shop\n";
+  for (const side of ["base", "head"]) {
+    mkdirSync(join(root, side, ".github"), { recursive: true });
+    writeFileSync(join(root, side, ".github/capstan.yml"), config);
+  }
   write("base", { "placeholder.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p}\n" });
   write("head", files);
-  const config = parseConfig("environments:\n  - name: e\n    path: env\n    namespace: shop\n");
   try {
-    const result = await previewEnvironments({
+    const published = await runPreviewTask({
       baseRoot: join(root, "base"),
       headRoot: join(root, "head"),
-      config,
-      environments: [],
+      subject: { baseSha: "a".repeat(40), headSha: "b".repeat(40), fork: true, environments: [] },
       render: defaultRenderOptions(),
+      repository: { owner: "someone", repo: "shop" },
+      defaultBranch: "main",
     });
-    return [...renderReport({ environments: result.environments }), JSON.stringify(result)].join("\n");
+    expect(published.kind).toBe("published");
+    return JSON.stringify(published);
   } catch (err) {
     return `${(err as Error).message}\n${(err as Error).stack ?? ""}`;
   }
