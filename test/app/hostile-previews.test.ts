@@ -1,14 +1,14 @@
 // A hostile pull request costs its own preview and nothing else: while it renders, the server answers
 // /ping at once, and the next pull request is previewed normally. Each case is delivered as GitHub
 // delivers webhooks (signed, over HTTP, to Probot's server), with a plain pull request right behind it.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import nock from "nock";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type AppDeps, createDeps, previewPool } from "../../src/handlers/deps.js";
 import { createApp } from "../../src/index.js";
-import { tempDir } from "../helpers/fixtures.js";
+import { type HostileCase, hostile, tempDir } from "../helpers/fixtures.js";
 import { testServer } from "../helpers/github.js";
 import { GitHubState } from "../helpers/github-state.js";
 import { aliasBomb, bombFile, deploymentList } from "../helpers/hostile-yaml.js";
@@ -79,6 +79,14 @@ const cases: Case[] = [
     says: /kustomize timed out after 3 s/,
   },
   {
+    name: "a Secret patch kustomize cannot parse, which it quotes",
+    files: {
+      "built/kustomization.yaml": read("kustomize-secret-patch/inline/kustomization.yaml"),
+      "built/secret.yaml": read("kustomize-secret-patch/inline/secret.yaml"),
+    },
+    says: /kustomize failed/,
+  },
+  {
     name: "a preview past the worker's time budget",
     files: { "plain/list.yaml": deploymentList() },
     says: /the preview took longer than 3 s and was stopped/,
@@ -86,9 +94,18 @@ const cases: Case[] = [
   },
 ];
 
+// A value the hostile cases hide, which nothing may show: not the PR, not its checks, not the log.
+const SECRET_VALUE = "Tr0ub4dor-inline-3";
+
+function read(path: string): string {
+  return readFileSync(join(hostile(path.split("/")[0] as HostileCase), ...path.split("/").slice(1)), "utf8");
+}
+
 describe("hostile previews", () => {
   const work = tempDir("capstan-hostile-");
-  const log = pino({ level: "silent" });
+  // The server's log, every line of it.
+  const logged: string[] = [];
+  const log = pino({ level: "debug" }, { write: (line: string) => void logged.push(line) });
   let github: GitHubState;
   let server: Awaited<ReturnType<typeof testServer>>;
   let deps: AppDeps;
@@ -106,8 +123,11 @@ describe("hostile previews", () => {
     github = new GitHubState();
   });
   afterEach(() => {
-    // Every request matched GitHub's OpenAPI description.
+    // Every request matched GitHub's OpenAPI description, and none, like no log line, held the value.
     expect(server.invalid).toEqual([]);
+    expect(JSON.stringify(server.sent)).not.toContain(SECRET_VALUE);
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged.join("\n")).not.toContain(SECRET_VALUE);
   });
 
   async function serve(c: Case) {
