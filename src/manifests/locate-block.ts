@@ -44,10 +44,8 @@ function keyOf(content: string): string | undefined {
  * sequence item's first line, or the document's first line for the empty path. `undefined` when the document uses a style this scanner does not follow.
  */
 export function locateBlock(text: string, path: ReadonlyArray<string | number>): number | undefined {
-  // Anchors, aliases, tags, complex keys and items whose content starts on the next line.
-  if (/(^|[\s,[{])[&*!][^\s]/.test(text) || /^\s*\? /m.test(text) || /^\s*-[ \t]*(#.*)?\r?$/m.test(text))
-    return undefined;
-  const lines = scan(text);
+  const lines = scanned(text);
+  if (!lines) return undefined;
   let from = 0;
   let to = lines.length;
   let found = nextContent(lines, 0, lines.length);
@@ -103,6 +101,19 @@ export function locateBlock(text: string, path: ReadonlyArray<string | number>):
     to = end;
   }
   return found;
+}
+
+// The policy checks an object's rules one after another, so its findings come in a row: the last text's
+// scan answers all but the first.
+let last: { text: string; lines: Line[] | undefined } | undefined;
+
+function scanned(text: string): Line[] | undefined {
+  if (last?.text === text) return last.lines;
+  // Anchors, aliases, tags, complex keys and items whose content starts on the next line.
+  const unsupported =
+    /(^|[\s,[{])[&*!][^\s]/.test(text) || /^\s*\? /m.test(text) || /^\s*-[ \t]*(#.*)?\r?$/m.test(text);
+  last = { text, lines: unsupported ? undefined : scan(text) };
+  return last.lines;
 }
 
 function nextContent(lines: Line[], from: number, to: number): number | undefined {
