@@ -45,6 +45,8 @@ interface Job {
   send: () => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
+  /** Times GitHub refused it for a rate limit so far. */
+  refusals: number;
 }
 
 /**
@@ -66,7 +68,7 @@ export class Pacer {
   /** Runs a write after the queued writes of its priority, and after every queued deploy write. */
   write<T>(send: () => Promise<T>, priority: WritePriority = "preview"): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queues[priority].push({ send, resolve: resolve as (value: unknown) => void, reject });
+      this.queues[priority].push({ send, resolve: resolve as (value: unknown) => void, reject, refusals: 0 });
       if (priority === "deploy") this.wake?.();
       void this.pump();
     });
@@ -83,10 +85,21 @@ export class Pacer {
         const wait = this.waitFor(priority);
         if (wait > 0 && (await this.sleep(wait, priority))) continue; // a deploy write arrived
         const job = this.queues[priority].shift()!;
+        this.last = Date.now();
+        this.recent.push(this.last);
         try {
-          job.resolve(await this.send(job.send));
+          job.resolve(await job.send());
         } catch (err) {
-          job.reject(err);
+          const backoff = rateLimitWait(err as HttpError, this.options.fallbackWaitMs);
+          if (backoff === undefined || job.refusals >= this.options.retries) {
+            job.reject(err);
+            continue;
+          }
+          job.refusals++;
+          // The limit is the installation's, so every write waits it out; then the queues are read again
+          // and a deploy write that arrived meanwhile goes before this write's next try.
+          await this.options.sleep(backoff);
+          this.queues[priority].unshift(job);
         }
       }
     } finally {
@@ -122,20 +135,6 @@ export class Pacer {
     await Promise.race([this.options.sleep(ms), arrived]);
     this.wake = undefined;
     return woken;
-  }
-
-  private async send<T>(send: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      this.last = Date.now();
-      this.recent.push(this.last);
-      try {
-        return await send();
-      } catch (err) {
-        const backoff = rateLimitWait(err as HttpError, this.options.fallbackWaitMs);
-        if (backoff === undefined || attempt >= this.options.retries) throw err;
-        await this.options.sleep(backoff);
-      }
-    }
   }
 }
 

@@ -117,6 +117,32 @@ describe("Pacer", () => {
     expect(calls).toBe(3);
     expect(slept).toEqual([7000, 7000]);
   });
+
+  it("sends a deploy write that arrived while a preview write waited out a rate limit before its retry", async () => {
+    const order: string[] = [];
+    let deploy: Promise<unknown> | undefined;
+    const pacer: Pacer = new Pacer({
+      spacingMs: 0,
+      perHour: 480,
+      retries: 1,
+      fallbackWaitMs: 60_000,
+      // The deploy is queued during the preview's wait.
+      sleep: async () => {
+        deploy = pacer.write(async () => void order.push("deploy"), "deploy");
+      },
+    });
+    let tries = 0;
+    await pacer.write(async () => {
+      order.push(`preview, try ${++tries}`);
+      if (tries === 1)
+        throw Object.assign(new Error("secondary rate limit"), {
+          status: 429,
+          response: { headers: { "retry-after": "3" } },
+        });
+    });
+    await deploy;
+    expect(order).toEqual(["preview, try 1", "deploy", "preview, try 2"]);
+  });
 });
 
 describe("rateLimitWait", () => {
