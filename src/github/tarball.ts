@@ -113,6 +113,12 @@ async function download(
   let unpacked = 0;
   let refused: string | undefined;
   const skipped: string[] = [];
+  // A refused tree is refused at once: the rest of the download is not read.
+  const refuse = (why: string) => {
+    if (refused !== undefined) return;
+    refused = why;
+    capped.destroy(new CapstanError(`the tree of ${sha.slice(0, 7)} ${why}; refused`));
+  };
   try {
     await pipeline(
       Readable.fromWeb(body),
@@ -126,10 +132,10 @@ async function download(
         onwarn: (_code: string, message: string) => skipped.push(message),
         filter: (_path, entry) => {
           const type = "type" in entry ? entry.type : "File";
-          if (++entries > limits.maxEntries) refused ??= `has more than ${limits.maxEntries} entries`;
+          if (++entries > limits.maxEntries) refuse(`has more than ${limits.maxEntries} entries`);
           unpacked += entry.size ?? 0;
           if (unpacked > limits.maxUnpackedBytes)
-            refused ??= `unpacks to more than ${formatBytes(limits.maxUnpackedBytes)}`;
+            refuse(`unpacks to more than ${formatBytes(limits.maxUnpackedBytes)}`);
           return (
             refused === undefined && (type === "File" || type === "Directory" || type === "SymbolicLink")
           );

@@ -108,6 +108,28 @@ describe("the tree cache", () => {
     expect(readdirSync(join(cache, OWNER, REPO))).toEqual([]);
     expect(existsSync(join(cache, OWNER, REPO, sha))).toBe(false);
   });
+
+  it.each([
+    ["too many entries", { maxEntries: 10 }, "the tree of ddddddd has more than 10 entries; refused"],
+    [
+      "too much unpacked",
+      { maxUnpackedBytes: 64 * 1024 },
+      "the tree of ddddddd unpacks to more than 64 KiB; refused",
+    ],
+  ])("refuses a tree with %s at once, keeping nothing of it", async (_name, limits, message) => {
+    const github = new GitHubState();
+    const tree = join(work.dir, "src", "repo");
+    mkdirSync(tree, { recursive: true });
+    for (let i = 0; i < 40; i++) writeFileSync(join(tree, `f${i}.yaml`), "x".repeat(8 * 1024));
+    const sha = "d".repeat(40);
+    github.serveTree(sha, tree);
+    const octokit = new Octokit({ auth: "x" }) as unknown as GitHub;
+    const cache = join(work.dir, "cache");
+    await expect(
+      fetchTree(octokit, { owner: OWNER, repo: REPO }, sha, cache, { ...defaultTarballLimits(), ...limits }),
+    ).rejects.toThrow(message);
+    expect(readdirSync(join(cache, OWNER, REPO))).toEqual([]);
+  });
 });
 
 function statMode(path: string): number {
