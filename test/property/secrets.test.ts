@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
@@ -116,6 +117,9 @@ async function everythingShown(files: Record<string, string>): Promise<string> {
     return JSON.stringify(published);
   } catch (err) {
     return `${(err as Error).message}\n${(err as Error).stack ?? ""}`;
+  } finally {
+    // Thousands of cases: each removes its trees, so nothing piles up for the end of the file.
+    await rm(root, { recursive: true, force: true });
   }
 }
 
