@@ -42,6 +42,31 @@ export class ObjectClient extends KubernetesObjectApi {
   }
 
   /**
+   * The URL path of an object, or of its collection for `create` and `list`. client-node lowercases the
+   * whole path, which breaks any name with capitals (valid for RBAC objects, PodDisruptionBudgets and
+   * more: their names are path segments): only the resource's plural is lowercase by definition, and
+   * names and namespaces are sent as written, so the apiserver judges them and says why if it refuses.
+   */
+  protected override async specUriPath(spec: KubernetesObject, action: string): Promise<string> {
+    if (!spec.kind) throw new Error("Required spec property kind is not set");
+    spec.apiVersion ||= "v1";
+    spec.metadata ??= {};
+    const resource = await this.resource(spec.apiVersion, spec.kind);
+    if (!resource) throw new Error(`Unrecognized API version and kind: ${spec.apiVersion} ${spec.kind}`);
+    if (resource.namespaced && !spec.metadata.namespace && action !== "list")
+      spec.metadata.namespace = this.defaultNamespace;
+    const parts = [this.apiVersionPath(spec.apiVersion)];
+    if (resource.namespaced && spec.metadata.namespace)
+      parts.push("namespaces", encodeURIComponent(spec.metadata.namespace));
+    parts.push(resource.name);
+    if (action !== "create" && action !== "list") {
+      if (!spec.metadata.name) throw new Error("Required spec property name is not set");
+      parts.push(encodeURIComponent(spec.metadata.name));
+    }
+    return parts.join("/");
+  }
+
+  /**
    * Patches with the object sent as written. client-node's own `patch` serializes the body through its
    * generated models, which drop every field they name differently (`from` is `_from`, `default` is
    * `_default`, `x-kubernetes-*`…) or do not know (newer fields, custom resources that share a built-in
@@ -92,6 +117,6 @@ export function collectionPath(resource: ResourceInfo, namespace?: string | null
     ? `/apis/${resource.apiVersion}`
     : `/api/${resource.apiVersion}`;
   return resource.namespaced && namespace
-    ? `${prefix}/namespaces/${namespace}/${resource.plural}`
+    ? `${prefix}/namespaces/${encodeURIComponent(namespace)}/${resource.plural}`
     : `${prefix}/${resource.plural}`;
 }
