@@ -1,6 +1,7 @@
 export { formatPath } from "./field-path.js";
 export { locateField, locateParsed } from "./locate.js";
 export { MASK, maskSecret, maskSecretPair } from "./mask.js";
+export { nameProblem } from "./names.js";
 export { normalize } from "./normalize.js";
 export { buildObjectSet } from "./object-set.js";
 export { defaultParseOptions, type ParseOptions, type ParseResult, parseDocuments } from "./parse.js";

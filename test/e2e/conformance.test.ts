@@ -9,6 +9,7 @@ import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { putToolsOnPath } from "../../scripts/tools-bin.js";
 import { sync } from "../../src/commands/sync.js";
+import { nameProblem, parseDocuments } from "../../src/manifests/index.js";
 import { tempDir } from "../helpers/fixtures.js";
 
 const CORPUS = new URL("../../fixtures/conformance/", import.meta.url).pathname;
@@ -174,6 +175,19 @@ describe("sync conformance with kubectl apply --server-side", () => {
     ) as unknown[];
   }
 
+  function namesFlagged(text: string): string[] {
+    let documents: ReturnType<typeof parseDocuments>["documents"] = [];
+    try {
+      documents = parseDocuments(text, "case.yaml").documents;
+    } catch {
+      return []; // a case Capstan refuses to parse has no names to judge
+    }
+    return documents.flatMap((d) => {
+      const problem = nameProblem(d.object);
+      return problem ? [`${d.object.kind} ${d.object.metadata.name}: ${problem}`] : [];
+    });
+  }
+
   function withoutRecords(map: Record<string, string> | undefined): Record<string, string> | undefined {
     if (!map) return undefined;
     const kept = Object.fromEntries(
@@ -193,6 +207,9 @@ describe("sync conformance with kubectl apply --server-side", () => {
     expect({ applied: ours.applied, said: ours.said }).toEqual(
       expect.objectContaining({ applied: theirs.applied }),
     );
+    // The schema rule flags a name before merge exactly when the apiserver refuses it.
+    const named = namesFlagged(substitute(text, "kubectl"));
+    expect(named.length > 0, named.join("; ")).toBe(/metadata\.name: Invalid value/.test(theirs.said));
     if (!theirs.applied) {
       // The apiserver's own reason, where kubectl got one from it (not its client-side checks).
       const reason = /is invalid: (.*)$/m.exec(theirs.said)?.[1];

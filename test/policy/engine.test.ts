@@ -81,6 +81,23 @@ describe("runPolicy", () => {
     ]);
   });
 
+  it("flags a name the apiserver would refuse for its kind, at the name's line, and accepts RBAC's capitals", () => {
+    const yaml = [
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: web\n  name: from-B\ndata: {a: b}\n",
+      "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: TeamReader\nrules: []\n",
+    ].join("---\n");
+    const result = runPolicy(objects(yaml), policyFor());
+    expect(
+      result.findings.filter((f) => f.rule === "schema").map((f) => [f.ref.name, f.line, f.message]),
+    ).toEqual([
+      [
+        "from-B",
+        5,
+        `metadata.name "from-B" must be a lowercase RFC 1123 subdomain: at most 253 lower case alphanumeric characters, '-' or '.', starting and ending with an alphanumeric character`,
+      ],
+    ]);
+  });
+
   it("validates against the nearest bundled Kubernetes version, and says so", () => {
     const result = runPolicy(objects(LATEST), policyFor({}, { kubeVersion: "1.30" }));
     expect(result.notices).toContain("validated against Kubernetes v1.34.4: no schemas are bundled for 1.30");

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { groupOf, isRecord, type KubeObject, type Manifest } from "../../manifests/index.js";
+import { groupOf, isRecord, type KubeObject, type Manifest, nameProblem } from "../../manifests/index.js";
 import { loadBundle } from "../openapi-bundle.js";
 import { SchemaValidator } from "../schema-validator.js";
-import type { PolicySettings, Rule } from "../types.js";
+import type { PolicySettings, Rule, Violation } from "../types.js";
 
 const validators = new Map<string, SchemaValidator>();
 const crdIndexes = new WeakMap<readonly Manifest[], Map<string, Record<string, unknown>>>();
@@ -10,6 +10,7 @@ const crdIndexes = new WeakMap<readonly Manifest[], Map<string, Record<string, u
 /**
  * Objects of a known kind must match the Kubernetes OpenAPI schema of the environment's target version,
  * and custom resources the schema of a CRD in the same render. Other kinds get a notice, not an error.
+ * Every object's name must be one the apiserver accepts for its kind, which no schema says.
  */
 export const schema: Rule = {
   id: "schema",
@@ -18,40 +19,48 @@ export const schema: Rule = {
     "An object the apiserver cannot accept fails the deploy; an unknown field is usually a typo it would drop.",
   hint: "Fix the field named in the message; `kubectl explain <kind>.<field>` shows what the API expects.",
   check(object, settings) {
-    const { bundle, exact } = loadBundle(settings.kubeVersion);
-    let validator = validators.get(bundle.version);
-    if (!validator) {
-      validator = new SchemaValidator(bundle);
-      validators.set(bundle.version, validator);
-    }
-    const version = object.apiVersion.includes("/")
-      ? object.apiVersion.slice(object.apiVersion.indexOf("/") + 1)
-      : object.apiVersion;
-    const gvk = `${groupOf(object.apiVersion)}/${version}/${object.kind}`;
-    const note = exact
-      ? []
-      : [
-          {
-            notice: true,
-            message: `validated against Kubernetes ${bundle.version}: no schemas are bundled for ${settings.kubeVersion}`,
-          },
-        ];
-    if (validator.knows(gvk)) return [...note, ...validator.validateBuiltin(gvk, object)];
-    const crd = crdsOf(settings).get(gvk);
-    if (crd)
-      return validator.validateCustom(
-        `crd:${gvk}:${createHash("sha256").update(JSON.stringify(crd)).digest("hex")}`,
-        crd,
-        object,
-      );
-    return [
-      {
-        notice: true,
-        message: `${object.kind} ${object.apiVersion}: no schema is known (not built into Kubernetes ${bundle.version}, and no CRD for it in this render); not validated`,
-      },
-    ];
+    const named = nameProblem(object);
+    const name = named
+      ? [{ path: ["metadata", "name"], message: `metadata.name "${object.metadata.name}" ${named}` }]
+      : [];
+    return [...name, ...schemaViolations(object, settings)];
   },
 };
+
+function schemaViolations(object: KubeObject, settings: PolicySettings): Violation[] {
+  const { bundle, exact } = loadBundle(settings.kubeVersion);
+  let validator = validators.get(bundle.version);
+  if (!validator) {
+    validator = new SchemaValidator(bundle);
+    validators.set(bundle.version, validator);
+  }
+  const version = object.apiVersion.includes("/")
+    ? object.apiVersion.slice(object.apiVersion.indexOf("/") + 1)
+    : object.apiVersion;
+  const gvk = `${groupOf(object.apiVersion)}/${version}/${object.kind}`;
+  const note = exact
+    ? []
+    : [
+        {
+          notice: true,
+          message: `validated against Kubernetes ${bundle.version}: no schemas are bundled for ${settings.kubeVersion}`,
+        },
+      ];
+  if (validator.knows(gvk)) return [...note, ...validator.validateBuiltin(gvk, object)];
+  const crd = crdsOf(settings).get(gvk);
+  if (crd)
+    return validator.validateCustom(
+      `crd:${gvk}:${createHash("sha256").update(JSON.stringify(crd)).digest("hex")}`,
+      crd,
+      object,
+    );
+  return [
+    {
+      notice: true,
+      message: `${object.kind} ${object.apiVersion}: no schema is known (not built into Kubernetes ${bundle.version}, and no CRD for it in this render); not validated`,
+    },
+  ];
+}
 
 // group/version/Kind → openAPIV3Schema of every CRD version in the render.
 function crdsOf(settings: PolicySettings): Map<string, Record<string, unknown>> {
