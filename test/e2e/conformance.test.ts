@@ -106,20 +106,18 @@ describe("sync conformance with kubectl apply --server-side", () => {
     return { applied: true, said: said.join("\n"), live: await liveObjects(text, "kubectl") };
   }
 
-  async function viaCapstan(name: string, text: string): Promise<Outcome> {
+  // `capstan sync --format json` of the case's files (none: everything is pruned), into its environment.
+  async function capstanSync(name: string, text: string | undefined) {
     const dir = join(work.dir, `${name}-capstan`);
     await mkdir(join(dir, ".github"), { recursive: true });
     await mkdir(join(dir, "deploy"), { recursive: true });
-    const env = name
-      .replace(/[^a-z0-9]+/g, "-")
-      .replace(/^-|-$/g, "")
-      .slice(0, 40);
+    const env = envName(name);
     await writeFile(
       join(dir, ".github/capstan.yml"),
-      `environments:\n  - name: ${env}\n    path: deploy\n    renderer: plain\n    namespace: ${namespaces.capstan}\n`,
+      `environments:\n  - name: ${env}\n    path: deploy\n    renderer: plain\n    namespace: ${namespaces.capstan}\n    allowEmpty: true\n`,
     );
-    await writeFile(join(dir, "deploy", "case.yaml"), substitute(text, "capstan"));
-    const result = await sync({
+    await writeFile(join(dir, "deploy", "case.yaml"), text === undefined ? "" : substitute(text, "capstan"));
+    return sync({
       dir,
       environment: env,
       kubeconfig,
@@ -128,6 +126,16 @@ describe("sync conformance with kubectl apply --server-side", () => {
       wait: false,
       format: "json",
     }).catch((err: Error) => ({ exitCode: 1, output: err.message }));
+  }
+
+  const envName = (name: string) =>
+    name
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "")
+      .slice(0, 40);
+
+  async function viaCapstan(name: string, text: string): Promise<Outcome> {
+    const result = await capstanSync(name, text);
     if (result.exitCode !== 0) return { applied: false, said: saidBy(result.output) };
     return { applied: true, said: result.output, live: await liveObjects(text, "capstan") };
   }
@@ -217,5 +225,20 @@ describe("sync conformance with kubectl apply --server-side", () => {
       return;
     }
     expect(ours.live).toEqual(theirs.live);
+
+    // Read, compared and deleted by the names as written: a second sync changes nothing, and a sync of
+    // nothing prunes every object but those whose deletion would cascade (Namespaces, CRDs).
+    const again = JSON.parse((await capstanSync(name, text)).output) as {
+      objects: Array<{ action: string }>;
+    };
+    expect(new Set(again.objects.map((o) => o.action))).toEqual(new Set(["unchanged"]));
+    const emptied = await capstanSync(name, undefined);
+    const pruned = JSON.parse(emptied.output) as { objects: Array<{ kind: string; action: string }> };
+    expect(emptied.exitCode, emptied.output).toBe(0);
+    for (const o of pruned.objects)
+      expect([o.kind, o.action]).toEqual([
+        o.kind,
+        ["Namespace", "CustomResourceDefinition"].includes(o.kind) ? "kept" : "pruned",
+      ]);
   });
 });
