@@ -75,6 +75,52 @@ export const revertSchema = z
   })
   .meta({ description: "Automatic revert of a deploy whose health fails." });
 
+/** A JSON pointer (RFC 6901) into an object, e.g. `/spec/replicas` or `/metadata/annotations/a~1b`. */
+const jsonPointer = z
+  .string()
+  .regex(/^(\/([^~/]|~[01])*)+$/, { error: "must be a JSON pointer such as /spec/replicas" });
+
+/** Differences drift detection leaves alone: paths, on all objects or on those a target selects. */
+export const driftIgnoreSchema = z
+  .strictObject({
+    /** JSON pointers of the fields to ignore, e.g. `/spec/replicas`. */
+    paths: z.array(jsonPointer).min(1).meta({ description: "JSON pointers, e.g. /spec/replicas." }),
+    /** Which objects the rule applies to; every object when absent. Each key that is given must match. */
+    target: z
+      .strictObject({
+        kind: z.string().min(1).optional(),
+        name: z.string().min(1).optional(),
+        namespace: z.string().min(1).optional(),
+      })
+      .optional()
+      .meta({ description: "kind, name and namespace the rule applies to; every object when absent." }),
+  })
+  .meta({ description: "Fields drift detection ignores." });
+
+/** Finding, reporting and healing live changes nobody merged. */
+export const driftSchema = z
+  .strictObject({
+    /** `off`: no checks; `report`: a GitHub issue per drifted environment; `heal`: also re-apply. */
+    mode: z.enum(["off", "report", "heal"]).default("report").meta({
+      description:
+        "off: no drift checks. report: an issue per drifted environment. heal: also re-apply the synced revision.",
+    }),
+    /** How often the live objects are compared with the synced revision; from 2 min to 24 h. */
+    interval: z
+      .string()
+      .regex(DURATION, { error: "must be a duration such as 90s, 5m or 1h30m" })
+      .default("10m")
+      .meta({ description: "How often to compare the live objects with the synced revision (2m to 24h)." }),
+    /** How long a difference must last (two checks at least this far apart) before it is drift. */
+    grace: z
+      .string()
+      .regex(DURATION, { error: "must be a duration such as 90s, 5m or 1h30m" })
+      .default("5m")
+      .meta({ description: "How long a difference must last before it is reported (1s to 24h)." }),
+    ignore: z.array(driftIgnoreSchema).default([]).meta({ description: "Fields drift detection ignores." }),
+  })
+  .meta({ description: "Drift detection: live changes that no merge made." });
+
 /** One environment: a path in the repository rendered one way, deployed to one cluster and namespace. */
 export const environmentSchema = z
   .strictObject({
@@ -143,6 +189,7 @@ export const environmentSchema = z
       .default("1.36")
       .meta({ description: 'Target Kubernetes version, e.g. "1.36".' }),
     revert: revertSchema.prefault({}),
+    drift: driftSchema.prefault({}),
     /** Policy overrides for this environment, on top of the repository-wide ones. */
     policy: policySchema.optional(),
   })

@@ -48,6 +48,12 @@ export function validateConfig(config: Config, ruleIds: readonly string[]): Sema
     });
     const timeout = durationProblem(env.healthTimeout);
     if (timeout) problems.push({ path: ["environments", i, "healthTimeout"], message: timeout });
+    // A drift check lists and dry-runs the whole environment: more often than every 2 minutes costs the
+    // apiserver more than it tells anyone.
+    const interval = durationProblem(env.drift.interval, 2 * 60_000);
+    if (interval) problems.push({ path: ["environments", i, "drift", "interval"], message: interval });
+    const grace = durationProblem(env.drift.grace);
+    if (grace) problems.push({ path: ["environments", i, "drift", "grace"], message: grace });
     const helmSet =
       env.helm.releaseName !== undefined ||
       env.helm.namespace !== undefined ||
@@ -84,10 +90,10 @@ function durationMs(text: string): number | undefined {
 }
 
 // Why a duration is not usable, or undefined when it is.
-function durationProblem(text: string): string | undefined {
+function durationProblem(text: string, minMs = 1000): string | undefined {
   const ms = durationMs(text);
   if (ms === undefined) return "must be a duration such as 90s, 5m or 1h30m";
-  if (ms < 1000) return "must be at least 1s";
+  if (ms < minMs) return `must be at least ${minMs >= 60_000 ? `${minMs / 60_000}m` : `${minMs / 1000}s`}`;
   if (ms > MAX_DURATION_MS) return "must be at most 24h";
   return undefined;
 }

@@ -27,6 +27,7 @@ const cases: Case[] = [
         healthTimeout: "5m",
         kubeVersion: "1.36",
         revert: { enabled: true, autoMerge: false },
+        drift: { mode: "report", interval: "10m", grace: "5m", ignore: [] },
       }),
   },
   {
@@ -127,6 +128,24 @@ policy:
     yaml: "environments:\n  - name: a\n    path: x\n    healthTimeout: 600h\n",
     valid: false,
     errorContains: [".github/capstan.yml:4: environments[0].healthTimeout: must be at most 24h"],
+  },
+  {
+    name: "a drift interval under 2 minutes",
+    yaml: "environments:\n  - name: a\n    path: x\n    drift: {interval: 30s}\n",
+    valid: false,
+    errorContains: [".github/capstan.yml:4: environments[0].drift.interval: must be at least 2m"],
+  },
+  {
+    name: "a drift ignore rule whose path is no JSON pointer",
+    yaml: "environments:\n  - name: a\n    path: x\n    drift:\n      ignore:\n        - paths: [spec.replicas]\n",
+    valid: false,
+    errorContains: ["environments[0].drift.ignore[0].paths[0]: must be a JSON pointer such as /spec/replicas"],
+  },
+  {
+    name: "an unknown drift mode",
+    yaml: "environments:\n  - name: a\n    path: x\n    drift: {mode: fix}\n",
+    valid: false,
+    errorContains: ["environments[0].drift.mode"],
   },
   {
     name: "a zero duration is refused (an immediate timeout would revert a healthy deploy)",
