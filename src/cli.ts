@@ -23,6 +23,8 @@ async function main(argv: string[]): Promise<number> {
       return print(await (await import("./commands/health.js")).health(command.options));
     case "sync":
       return print(await (await import("./commands/sync.js")).sync(command.options));
+    case "drift":
+      return print(await (await import("./commands/drift.js")).drift(command.options));
     case "policy":
       return print(await (await import("./commands/policy.js")).policy(command.options));
   }

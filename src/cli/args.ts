@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import type { DiffOptions } from "../commands/diff.js";
+import type { DriftCommandOptions } from "../commands/drift.js";
 import type { HealthOptions } from "../commands/health.js";
 import type { PolicyOptions } from "../commands/policy.js";
 import type { SyncCommandOptions } from "../commands/sync.js";
@@ -13,7 +14,8 @@ export type Command =
   | { name: "diff"; options: DiffOptions }
   | { name: "policy"; options: PolicyOptions }
   | { name: "health"; options: HealthOptions }
-  | { name: "sync"; options: SyncCommandOptions };
+  | { name: "sync"; options: SyncCommandOptions }
+  | { name: "drift"; options: DriftCommandOptions };
 
 /** The usage text of `capstan` and each command. */
 export const USAGE: Record<string, string> = {
@@ -24,6 +26,7 @@ Commands:
   policy   Policy checks of each environment's rendered objects
   sync     Apply an environment to a cluster (server-side apply, ApplySet prune, health wait)
   health   Health of live objects, as Argo CD judges it
+  drift    Live changes to an environment that no sync made, and which tool made them
 
 Run "capstan help <command>" for a command's options.`,
   diff: `Usage: capstan diff (--repo DIR --base REF --head REF | --base-dir A --head-dir B) [options]
@@ -82,6 +85,25 @@ Options:
 
 Exit status: 0 when the sync succeeded (and, with --wait, ended Healthy or Suspended), 1 otherwise,
 2 on usage or config errors.`,
+  drift: `Usage: capstan drift (--repo DIR | --dir DIR) --env NAME --kubeconfig PATH [options]
+
+Compares an environment's live objects with the revision it last synced (recorded on its ApplySet
+parent, never the branch head): fields that differ (with the tool that last wrote each, from
+managedFields), objects missing, members no longer in the revision, and fields other tools added.
+
+Sources (one of):
+  --repo DIR             a local git repository: the tree at the recorded revision
+  --dir DIR              a directory holding what was synced
+
+Options:
+  --env NAME             the environment (required)
+  --kubeconfig PATH      the cluster's kubeconfig (required)
+  --context C            a context of the kubeconfig (default: its current one)
+  --config FILE          config to use (default: .github/capstan.yml in the tree)
+  --format FORMAT        text (default) or json
+
+Exit status: 0 without drift (fields other tools added are information only), 1 with drift or when
+an object could not be checked, 2 on usage or config errors.`,
   policy: `Usage: capstan policy (--repo DIR --ref REF | --dir DIR) [options]
 
 Renders every environment and runs the policy checks on its objects. Findings name the rule, the
@@ -124,6 +146,8 @@ export function parseCommand(argv: readonly string[]): Command {
       return { name: "health", options: parseHealth(rest) };
     case "sync":
       return { name: "sync", options: parseSync(rest) };
+    case "drift":
+      return { name: "drift", options: parseDrift(rest) };
     default:
       throw new UsageError(`unknown command "${name}"\n\n${USAGE.main}`);
   }
@@ -192,6 +216,33 @@ function parseHealth(args: readonly string[]): HealthOptions {
   if (values.kubeconfig || values.context || values.namespace)
     throw new UsageError("--kubeconfig, --context and --namespace go with --env");
   return { file: values.file, format: values.format };
+}
+
+function parseDrift(args: readonly string[]): DriftCommandOptions {
+  const { values } = parseStrict(args, {
+    repo: { type: "string" },
+    dir: { type: "string" },
+    env: { type: "string" },
+    config: { type: "string" },
+    kubeconfig: { type: "string" },
+    context: { type: "string" },
+    format: { type: "string", default: "text" },
+  });
+  const format = values.format;
+  if (format !== "text" && format !== "json")
+    throw new UsageError(`--format must be text or json (got "${format}")`);
+  if ((values.repo === undefined) === (values.dir === undefined))
+    throw new UsageError(`give either --repo DIR or --dir DIR\n\n${USAGE.drift}`);
+  if (!values.env) throw new UsageError("--env NAME is required");
+  if (!values.kubeconfig) throw new UsageError("--kubeconfig PATH is required");
+  return {
+    ...(values.repo !== undefined ? { repo: values.repo } : { dir: values.dir }),
+    config: values.config,
+    environment: values.env,
+    kubeconfig: values.kubeconfig,
+    context: values.context,
+    format,
+  };
 }
 
 function parseSync(args: readonly string[]): SyncCommandOptions {

@@ -65,6 +65,8 @@ export interface EnvironmentSet {
   id: string;
   revision?: string;
   result?: string;
+  /** The group-kinds the parent records (`Kind.group`), each listed once. */
+  groupKinds: string[];
   members: Member[];
 }
 
@@ -107,13 +109,14 @@ export async function readEnvironmentSet(
   const id = parent.metadata?.labels?.[APPLYSET.id] ?? "";
   const annotations = parent.metadata?.annotations ?? {};
   const members: Member[] = [];
-  for (const gk of splitList(annotations[APPLYSET.groupKinds]))
-    members.push(...(await listMembers(cluster, gk, id)));
+  const groupKinds = splitList(annotations[APPLYSET.groupKinds]);
+  for (const gk of groupKinds) members.push(...(await listMembers(cluster, gk, id)));
   return {
     namespace: parent.metadata?.namespace ?? "",
     id,
     revision: annotations["capstan.dev/revision"],
     result: annotations["capstan.dev/result"],
+    groupKinds,
     members,
   };
 }

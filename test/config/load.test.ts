@@ -139,7 +139,9 @@ policy:
     name: "a drift ignore rule whose path is no JSON pointer",
     yaml: "environments:\n  - name: a\n    path: x\n    drift:\n      ignore:\n        - paths: [spec.replicas]\n",
     valid: false,
-    errorContains: ["environments[0].drift.ignore[0].paths[0]: must be a JSON pointer such as /spec/replicas"],
+    errorContains: [
+      "environments[0].drift.ignore[0].paths[0]: must be a JSON pointer such as /spec/replicas",
+    ],
   },
   {
     name: "an unknown drift mode",

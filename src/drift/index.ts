@@ -1,0 +1,19 @@
+export { changedPaths, formatPath, toPointer, valueAt } from "./compare.js";
+export {
+  type FieldWriter,
+  formatWriter,
+  managedEntries,
+  type PathSegment,
+  writersOf,
+} from "./managed-fields.js";
+export {
+  DRIFT_ANNOTATION,
+  type DriftedField,
+  type DriftFinding,
+  type DriftIgnore,
+  desiredForDrift,
+  hpaTargets,
+  isIgnored,
+  objectDrift,
+  TRUSTED_MANAGERS,
+} from "./object-drift.js";
