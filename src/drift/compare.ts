@@ -32,7 +32,7 @@ function walk(a: unknown, b: unknown, path: PathSegment[], out: PathSegment[][])
       out.push(path);
       return;
     }
-    a.forEach((item, i) => walk(item, b[i], [...path, i], out));
+    for (let i = 0; i < a.length; i++) walk(a[i], b[i], [...path, i], out);
     return;
   }
   if (isRecord(a) && isRecord(b)) {

@@ -17,3 +17,4 @@ export {
   objectDrift,
   TRUSTED_MANAGERS,
 } from "./object-drift.js";
+export { type DriftEdge, type DriftState, type DriftStep, findingsHash, nextDriftState } from "./state.js";

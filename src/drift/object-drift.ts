@@ -75,7 +75,7 @@ export function desiredForDrift(
   const paths: PathSegment[][] = [];
   if (scaledByHpa.has(workloadKey(copy))) paths.push(["spec", "replicas"]);
   if (group === "admissionregistration.k8s.io" && Array.isArray(copy.webhooks))
-    copy.webhooks.forEach((_hook, i) => paths.push(["webhooks", i, "clientConfig", "caBundle"]));
+    for (let i = 0; i < copy.webhooks.length; i++) paths.push(["webhooks", i, "clientConfig", "caBundle"]);
   if (group === "apiregistration.k8s.io") paths.push(["spec", "caBundle"]);
   if (group === "apiextensions.k8s.io")
     paths.push(["spec", "conversion", "webhook", "clientConfig", "caBundle"]);
