@@ -61,6 +61,15 @@ export class GitHubState {
   branches = new Map<string, string>();
   /** GraphQL mutations the app sent: the mutation's name and its input. */
   graphql: Array<{ mutation: string; input: Record<string, unknown>; at: number }> = [];
+  /** Issues the app opened (drift issues), as GitHub keeps them. */
+  issues: Array<{
+    number: number;
+    title: string;
+    body: string;
+    state: "open" | "closed";
+    state_reason?: string | null;
+    labels: string[];
+  }> = [];
   /** PRs the app opened (revert PRs), with their labels. */
   openedPulls: Array<{ number: number; title: string; body: string; labels: string[]; nodeId: string }> = [];
   /** Failures to inject: the next N requests matching a method and path prefix get this status. */
@@ -225,17 +234,46 @@ export class GitHubState {
         ? [200, { name: uri.split("/").at(-1), commit: { sha } }]
         : [404, { message: "Branch not found" }];
     });
-    scope.get(new RegExp(`^${base}/issues\\?`)).reply(() => [
-      200,
-      this.openedPulls
-        .filter((p) => p.labels.includes("capstan:revert"))
-        .map((p) => ({
-          number: p.number,
-          body: p.body,
-          html_url: `https://github.com/${OWNER}/${REPO}/pull/${p.number}`,
-          pull_request: {},
-        })),
-    ]);
+    scope.get(new RegExp(`^${base}/issues\\?`)).reply((uri) => {
+      const query = new URLSearchParams(uri.split("?")[1]);
+      const label = query.get("labels");
+      if (label && label !== "capstan:revert")
+        return [
+          200,
+          this.issues
+            .filter(
+              (i) =>
+                i.labels.includes(label) &&
+                (query.get("state") === "all" || i.state === (query.get("state") ?? "open")),
+            )
+            .map((i) => ({ ...i, labels: i.labels.map((name) => ({ name })) })),
+        ];
+      return this.revertPulls();
+    });
+    scope.get(new RegExp(`^${base}/issues/\\d+$`)).reply((uri) => {
+      const issue = this.issues.find((i) => uri.endsWith(`/issues/${i.number}`));
+      return issue
+        ? [200, { ...issue, labels: issue.labels.map((name) => ({ name })) }]
+        : [404, { message: "Not Found" }];
+    });
+    scope.post(`${base}/issues`).reply((_uri, body) => {
+      const input = body as { title: string; body: string; labels?: string[] };
+      const issue = {
+        number: this.nextId++,
+        title: input.title,
+        body: input.body,
+        state: "open" as const,
+        labels: input.labels ?? [],
+      };
+      this.issues.push(issue);
+      return [201, { ...issue, labels: issue.labels.map((name) => ({ name })) }];
+    });
+    scope.patch(new RegExp(`^${base}/issues/\\d+$`)).reply((uri, body) => {
+      const issue = this.issues.find((i) => uri.endsWith(`/issues/${i.number}`));
+      if (!issue) return [404, { message: "Not Found" }];
+      Object.assign(issue, body as object);
+      return [200, { ...issue, labels: issue.labels.map((name) => ({ name })) }];
+    });
     scope.post(new RegExp(`^${base}/issues/\\d+/labels$`)).reply((uri, body) => {
       const pr = this.openedPulls.find((p) => uri.endsWith(`/issues/${p.number}/labels`));
       if (!pr) return [404, { message: "Not Found" }];
@@ -282,6 +320,21 @@ export class GitHubState {
   }
 
   /** Serves `dir` as the tarball of commit `sha`, wrapped in one top folder as GitHub does. */
+  // The open revert PRs, as `GET /issues?labels=capstan:revert` lists them.
+  private revertPulls(): [number, unknown] {
+    return [
+      200,
+      this.openedPulls
+        .filter((p) => p.labels.includes("capstan:revert"))
+        .map((p) => ({
+          number: p.number,
+          body: p.body,
+          html_url: `https://github.com/${OWNER}/${REPO}/pull/${p.number}`,
+          pull_request: {},
+        })),
+    ];
+  }
+
   /** The comments on one PR or issue. */
   commentsOn(issue: number): MockComment[] {
     return this.comments.filter((c) => c.issue === undefined || c.issue === issue);
