@@ -21,6 +21,12 @@ export {
 export { type ClusterClient, clientFor, connect, connectKubeconfig } from "./connect.js";
 export { checkDrift, type DriftCache, type DriftCheck } from "./drift-check.js";
 export {
+  DRIFT_FIELD_MANAGER,
+  readDriftState,
+  sameState,
+  writeDriftState,
+} from "./drift-state.js";
+export {
   asClusterError,
   isImmutableError,
   isNotFound,

@@ -1,0 +1,83 @@
+// Drift state lives on the environment's ApplySet parent, beside what the last sync recorded: no database,
+// and a restarted Capstan reads it back. It is written only on transitions, by a field manager of its own,
+// so a sync's apply of the parent (manager `capstan`) neither conflicts with it nor removes it.
+import { PatchStrategy } from "@kubernetes/client-node";
+import type { DriftState } from "../drift/index.js";
+import type { ClusterClient } from "./connect.js";
+import { environmentParent } from "./parent.js";
+
+/** The field manager of the drift state's annotations. */
+export const DRIFT_FIELD_MANAGER = "capstan-drift";
+
+const KEYS = {
+  since: "capstan.dev/drift-since",
+  hash: "capstan.dev/drift-hash",
+  confirmed: "capstan.dev/drift-confirmed",
+  issue: "capstan.dev/drift-issue",
+} as const;
+
+/** Reads an environment's drift state from its parent ConfigMap (empty when it has none). */
+export async function readDriftState(
+  cluster: ClusterClient,
+  environment: string,
+  namespace: string,
+): Promise<DriftState> {
+  const parent = environmentParent(environment, namespace);
+  const live = (await cluster.objects.read({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: parent.name, namespace },
+  })) as { metadata?: { annotations?: Record<string, string> } };
+  return stateOf(live.metadata?.annotations ?? {});
+}
+
+/** The drift state that annotations record. */
+export function stateOf(annotations: Record<string, string>): DriftState {
+  const issue = Number(annotations[KEYS.issue]);
+  return {
+    ...(annotations[KEYS.since] ? { since: annotations[KEYS.since] } : {}),
+    ...(annotations[KEYS.hash] ? { hash: annotations[KEYS.hash] } : {}),
+    ...(annotations[KEYS.confirmed] === "true" ? { confirmed: true } : {}),
+    ...(Number.isInteger(issue) && issue > 0 ? { issue } : {}),
+  };
+}
+
+/** The annotations that record a drift state (absent keys are removed by the apply). */
+export function annotationsOf(state: DriftState): Record<string, string> {
+  return {
+    ...(state.since ? { [KEYS.since]: state.since } : {}),
+    ...(state.hash ? { [KEYS.hash]: state.hash } : {}),
+    ...(state.confirmed ? { [KEYS.confirmed]: "true" } : {}),
+    ...(state.issue !== undefined ? { [KEYS.issue]: String(state.issue) } : {}),
+  };
+}
+
+/**
+ * Records a drift state on the parent with server-side apply as {@link DRIFT_FIELD_MANAGER}: keys the
+ * state no longer has are dropped, and nothing else of the parent is touched.
+ */
+export async function writeDriftState(
+  cluster: ClusterClient,
+  environment: string,
+  namespace: string,
+  state: DriftState,
+): Promise<void> {
+  const parent = environmentParent(environment, namespace);
+  await cluster.objects.patch(
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: parent.name, namespace, annotations: annotationsOf(state) },
+    } as never,
+    undefined,
+    undefined,
+    DRIFT_FIELD_MANAGER,
+    true,
+    PatchStrategy.ServerSideApply,
+  );
+}
+
+/** Whether two states record the same thing (a check that changes nothing writes nothing). */
+export function sameState(a: DriftState, b: DriftState): boolean {
+  return JSON.stringify(annotationsOf(a)) === JSON.stringify(annotationsOf(b));
+}
