@@ -1,7 +1,7 @@
 // Runs CPU-heavy pure work (parsing, diffing and checking what a pull request renders) in worker threads,
 // so the thread that answers webhooks and /ping never waits on it, and so each task has a hard time and
 // memory budget: a worker over budget is terminated whole, with the renderer processes it started.
-import { availableParallelism } from "node:os";
+import { availableParallelism, setPriority } from "node:os";
 import { parentPort, Worker } from "node:worker_threads";
 import { CapstanError } from "./errors.js";
 
@@ -29,6 +29,9 @@ export function defaultWorkerPoolOptions(label: string): WorkerPoolOptions {
     label,
   };
 }
+
+/** How much lower than the server's thread workers run (a nice value, 0 to 19). */
+export const WORKER_NICENESS = 10;
 
 /** A task stopped for going over its time or memory budget. */
 export class BudgetError extends CapstanError {
@@ -210,6 +213,13 @@ function startWorker(entry: URL, maxHeapMb: number): Worker {
 export function serveTasks<I, O>(task: (input: I) => Promise<O>): (pid: number, running: boolean) => void {
   const port = parentPort;
   if (!port) throw new Error("serveTasks runs in a worker thread");
+  // On Linux a nice value belongs to a thread: this lowers the worker (and the renderers it starts, which
+  // inherit it) below the thread that answers webhooks, so on a busy machine that thread gets the CPU first.
+  try {
+    setPriority(0, WORKER_NICENESS);
+  } catch {
+    // a platform or sandbox that does not allow it: the worker runs at the server's priority
+  }
   port.on("message", async ({ id, input }: ToWorker<I>) => {
     try {
       port.postMessage({ type: "result", id, value: await task(input) } satisfies FromWorker<O>);

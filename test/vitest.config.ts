@@ -1,6 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+const TIMED = "test/app/hostile-previews.test.ts";
+
 export default defineConfig({
   root: fileURLToPath(new URL("..", import.meta.url)),
   test: {
@@ -14,9 +16,21 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**"],
+          exclude: ["test/e2e/**", TIMED],
           globalSetup: ["test/setup/tools.ts", "test/setup/build.ts"],
           setupFiles: ["test/setup/nock.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Tests that time the server (/ping while hostile previews run) run after the others, alone:
+          // on 2 cores, another test file's renderers and control plane would be what they measure.
+          name: "timing",
+          include: [TIMED],
+          globalSetup: ["test/setup/tools.ts"],
+          setupFiles: ["test/setup/nock.ts"],
+          sequence: { groupOrder: 1 },
         },
       },
       {

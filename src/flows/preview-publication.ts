@@ -1,4 +1,4 @@
-import type { Annotation, CheckRunOutput } from "../github/check-runs.js";
+import { type Annotation, type CheckRunOutput, fitBytes } from "../github/check-runs.js";
 import { partMarker } from "../github/sticky-comment.js";
 import { formatRef } from "../manifests/index.js";
 import { countFindings, summarizeFindings } from "../policy/index.js";
@@ -11,6 +11,8 @@ export const MAX_ANNOTATIONS = 200;
 export const POLICY_CHECK = "capstan/policy";
 // GitHub's limit on a comment's body, in characters.
 const COMMENT_BUDGET = 65_536;
+// GitHub's limit on a check run's summary and text, in bytes.
+const CHECK_TEXT_BYTES = 65_535;
 
 /** Which pull request and commits a preview describes. */
 export interface PreviewSubject {
@@ -91,8 +93,9 @@ function checksOf(headSha: string, affected: EnvironmentReport[], report: string
         : affected.length === 0
           ? "No environment affected"
           : `${changed} object${changed === 1 ? "" : "s"} change in ${affected.length} environment${affected.length === 1 ? "" : "s"}`,
-    summary: affected.length === 0 ? report : report.split("\n#### ")[0]!,
-    text: affected.length === 0 ? undefined : report,
+    // Cut to GitHub's limits here, where the preview runs: the thread that sends it only hashes and sends.
+    summary: fitBytes(affected.length === 0 ? report : report.split("\n#### ")[0]!, CHECK_TEXT_BYTES),
+    text: affected.length === 0 ? undefined : fitBytes(report, CHECK_TEXT_BYTES),
     annotations: [],
   };
   const findings = affected.flatMap((e) => (e.policy?.findings ?? []).map((f) => ({ env: e.name, f })));
