@@ -4,7 +4,6 @@
 import { execFile } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { Octokit } from "@octokit/rest";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { putToolsOnPath } from "../../scripts/tools-bin.js";
 import { connectKubeconfig, readDriftState } from "../../src/cluster/index.js";
@@ -12,10 +11,9 @@ import { parseConfig } from "../../src/config/index.js";
 import { deployEnvironment } from "../../src/flows/deploy.js";
 import { sweepEnvironmentDrift } from "../../src/flows/drift-sweep.js";
 import { Pacer } from "../../src/github/pacer.js";
-import type { GitHub } from "../../src/github/types.js";
 import { defaultRenderOptions, renderEnvironment } from "../../src/render/index.js";
 import { tempDir } from "../helpers/fixtures.js";
-import { validateAgainstOpenApi } from "../helpers/github.js";
+import { validatingRest } from "../helpers/github.js";
 import { GitHubState } from "../helpers/github-state.js";
 import { OWNER, REPO } from "../helpers/webhooks.js";
 import { mockGitHubOnly } from "./app-harness.js";
@@ -52,18 +50,7 @@ describe("the drift sweep of an environment", () => {
     }
     github.serveTree(sha, root);
     const writes: string[] = [];
-    const octokit = new Octokit({ auth: "x" }) as unknown as GitHub;
-    octokit.hook.wrap("request", async (request, options) => {
-      const endpoint = octokit.request.endpoint(options);
-      const url = new URL(endpoint.url);
-      await validateAgainstOpenApi({
-        method: endpoint.method,
-        path: url.pathname + url.search,
-        body: endpoint.body,
-      });
-      if (endpoint.method !== "GET") writes.push(`${endpoint.method} ${url.pathname.split(`${REPO}/`)[1]}`);
-      return request(options);
-    });
+    const octokit = validatingRest(writes);
     const cluster = connectKubeconfig(kubeconfig);
     const environment = parseConfig(config).environments[0]!;
     const { manifests } = await renderEnvironment(root, environment, defaultRenderOptions());

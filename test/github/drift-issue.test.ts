@@ -1,10 +1,9 @@
-import { Octokit } from "@octokit/rest";
 import { beforeEach, describe, expect, it } from "vitest";
 import { type DriftFinding, type DriftState, findingsHash, nextDriftState } from "../../src/drift/index.js";
 import { publishDrift } from "../../src/github/drift-issue.js";
 import { Pacer } from "../../src/github/pacer.js";
 import type { GitHub } from "../../src/github/types.js";
-import { validateAgainstOpenApi } from "../helpers/github.js";
+import { validatingRest } from "../helpers/github.js";
 import { GitHubState } from "../helpers/github-state.js";
 import { OWNER, REPO } from "../helpers/webhooks.js";
 
@@ -32,19 +31,7 @@ describe("the drift issue on GitHub", () => {
     github = new GitHubState();
     writes = [];
     state = {};
-    octokit = new Octokit({ auth: "x" }) as unknown as GitHub;
-    octokit.hook.wrap("request", async (request, options) => {
-      const endpoint = octokit.request.endpoint(options);
-      const url = new URL(endpoint.url);
-      await validateAgainstOpenApi({
-        method: endpoint.method,
-        path: url.pathname + url.search,
-        body: endpoint.body,
-      });
-      if (endpoint.method !== "GET")
-        writes.push(`${endpoint.method} ${url.pathname.replace(`/repos/${OWNER}/${REPO}`, "")}`);
-      return request(options);
-    });
+    octokit = validatingRest(writes);
   });
 
   // One check at minute `m` that found `findings`: the state moves on, the issue follows.
@@ -77,19 +64,19 @@ describe("the drift issue on GitHub", () => {
       ["Drift: production (eu-1)", "open", ["capstan:drift"]],
     ]);
     const number = github.issues[0]!.number;
-    expect(writes).toEqual(["POST /issues", `POST /issues/${number}/comments`]);
+    expect(writes).toEqual(["POST issues", `POST issues/${number}/comments`]);
 
     writes.length = 0;
     expect(await check(12, missing)).toBe("none");
     expect(writes).toEqual([]); // unchanged: no write at all
 
     expect(await check(22, both)).toBe("changed");
-    expect(writes).toEqual([`PATCH /issues/${number}`, `POST /issues/${number}/comments`]);
+    expect(writes).toEqual([`PATCH issues/${number}`, `POST issues/${number}/comments`]);
     expect(github.issues[0]!.body).toContain("`Deployment/shop/web` | changed live | `spec.replicas`");
 
     writes.length = 0;
     expect(await check(32, [], "reverted by hand")).toBe("resolved");
-    expect(writes).toEqual([`POST /issues/${number}/comments`, `PATCH /issues/${number}`]);
+    expect(writes).toEqual([`POST issues/${number}/comments`, `PATCH issues/${number}`]);
     expect(github.issues[0]!.state).toBe("closed");
     expect(github.commentsOn(number).at(-1)!.body).toContain("(reverted by hand)");
   });

@@ -2,8 +2,10 @@ import { createHmac, generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
+import { Octokit } from "@octokit/rest";
 import { OpenAPIBackend } from "openapi-backend";
 import { type ApplicationFunction, Probot, ProbotOctokit, Server } from "probot";
+import type { GitHub } from "../../src/github/types.js";
 
 const require = createRequire(import.meta.url);
 
@@ -96,6 +98,27 @@ export function testProbot(
   });
   void probot.load(app);
   return { probot, sent, invalid };
+}
+
+/**
+ * A plain REST client (no Probot) whose requests are validated against GitHub's OpenAPI description; the
+ * writes it sends (method and path after the repository, e.g. `POST issues/7/comments`) go into `writes`.
+ */
+export function validatingRest(writes: string[]): GitHub {
+  const octokit = new Octokit({ auth: "x" });
+  octokit.hook.wrap("request", async (request, options) => {
+    const endpoint = octokit.request.endpoint(options);
+    const url = new URL(endpoint.url);
+    await validateAgainstOpenApi({
+      method: endpoint.method,
+      path: url.pathname + url.search,
+      body: endpoint.body,
+    });
+    if (endpoint.method !== "GET")
+      writes.push(`${endpoint.method} ${url.pathname.replace(/^\/repos\/[^/]+\/[^/]+\//, "")}`);
+    return request(options);
+  });
+  return octokit as unknown as GitHub;
 }
 
 /**
