@@ -3,6 +3,7 @@
 // so a sync's apply of the parent (manager `capstan`) neither conflicts with it nor removes it.
 import { PatchStrategy } from "@kubernetes/client-node";
 import type { DriftState } from "../drift/index.js";
+import { OWNER } from "./applyset.js";
 import type { ClusterClient } from "./connect.js";
 import { environmentParent } from "./parent.js";
 
@@ -16,18 +17,24 @@ const KEYS = {
   issue: "capstan.dev/drift-issue",
 } as const;
 
-/** Reads an environment's drift state from its parent ConfigMap (empty when it has none). */
+/**
+ * Reads an environment's drift state from its parent ConfigMap (empty when it has none). Given a
+ * repository id, a parent that records another repository (or none) reads as empty: one repository
+ * never learns about another's environments.
+ */
 export async function readDriftState(
   cluster: ClusterClient,
   environment: string,
   namespace: string,
+  repositoryId?: number,
 ): Promise<DriftState> {
   const parent = environmentParent(environment, namespace);
   const live = (await cluster.objects.read({
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: { name: parent.name, namespace },
-  })) as { metadata?: { annotations?: Record<string, string> } };
+  })) as { metadata?: { annotations?: Record<string, string>; labels?: Record<string, string> } };
+  if (repositoryId !== undefined && live.metadata?.labels?.[OWNER.id] !== String(repositoryId)) return {};
   return stateOf(live.metadata?.annotations ?? {});
 }
 

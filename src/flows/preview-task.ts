@@ -21,6 +21,8 @@ export interface PreviewTask {
   server?: ServerConfig;
   repository: RepositoryIdentity;
   defaultBranch: string;
+  /** Environment name → what the reviewer must know about its target (it has drifted), read by the server. */
+  warnings?: Record<string, string[]>;
 }
 
 /** How a preview task ended, as plain data (errors do not keep their class across threads). */
@@ -52,6 +54,10 @@ export async function runPreviewTask(task: PreviewTask): Promise<PreviewTaskResu
       environments: task.subject.environments,
       render: task.render,
     });
+    for (const env of result.environments) {
+      const warnings = task.warnings?.[env.name];
+      if (warnings?.length) env.warnings = [...warnings];
+    }
     return { kind: "published", publication: publicationOf(result, task.subject) };
   } catch (err) {
     if (err instanceof ConfigError)

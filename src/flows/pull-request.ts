@@ -1,6 +1,7 @@
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
-import { CONFIG_PATH, type RepositoryIdentity, type ServerConfig } from "../config/index.js";
+import { type ClusterClient, readDriftState } from "../cluster/index.js";
+import { CONFIG_PATH, grantsFor, type RepositoryIdentity, type ServerConfig } from "../config/index.js";
 import { CapstanError, ConfigError, errorMessage, UsageError } from "../errors.js";
 import { type Annotation, publishCheckRun } from "../github/check-runs.js";
 import { reply } from "../github/commands.js";
@@ -17,6 +18,7 @@ import type { RenderOptions } from "../render/index.js";
 import type { Log } from "../work-queue.js";
 import { DIFF_CHECK, POLICY_CHECK } from "./preview-publication.js";
 import { type PreviewTask, type PreviewTaskResult, runPreviewTask, taskError } from "./preview-task.js";
+import { readTreeConfig } from "./tree-config.js";
 
 /** Everything a pull request preview needs, as plain arguments. */
 export interface PullRequestPreviewInput {
@@ -42,6 +44,8 @@ export interface PullRequestPreviewInput {
   server?: ServerConfig;
   /** The app itself, to tell its own comments from everyone else's. */
   identity: AppIdentity;
+  /** A client of a cluster the server config names, to read whether an environment has drifted. */
+  clusterFor?: (name: string) => ClusterClient;
   /** Where the preview's CPU-heavy part runs (a worker pool); in this thread when absent. */
   runPreview?: (task: PreviewTask) => Promise<PreviewTaskResult>;
 }
@@ -103,6 +107,7 @@ async function preview(input: PullRequestPreviewInput): Promise<PreviewOutcome> 
     server: input.server,
     repository: input.repository,
     defaultBranch: input.defaultBranch,
+    warnings: await driftWarnings(input, baseRoot),
   };
   const outcome = await (input.runPreview ?? runPreviewTask)(task);
   if (outcome.kind !== "published") {
@@ -128,6 +133,39 @@ async function preview(input: PullRequestPreviewInput): Promise<PreviewOutcome> 
       for (const check of publication.checks) await publishCheckRun(octokit, pacer, repo, check);
       return "posted";
   }
+}
+
+const DRIFT_READ_TIMEOUT_MS = 5000;
+const sleep = (ms: number) =>
+  new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+
+/**
+ * For each environment of the base's config (reviewed, unlike the head's) whose cluster the server grants
+ * this repository, whether its live objects have drifted from what it last synced: merging would
+ * overwrite those changes, and the reviewer should know. Fork PRs never reach a cluster. An environment
+ * whose state cannot be read (never synced, cluster unreachable) simply gets no warning.
+ */
+async function driftWarnings(
+  input: PullRequestPreviewInput,
+  baseRoot: string,
+): Promise<Record<string, string[]> | undefined> {
+  const { server, clusterFor } = input;
+  if (input.fork || !server || !clusterFor || input.repository.id === undefined) return undefined;
+  const config = await readTreeConfig(baseRoot).catch(() => undefined);
+  const grants = grantsFor(server, input.repository);
+  const warnings: Record<string, string[]> = {};
+  for (const env of config?.environments ?? []) {
+    if (!env.cluster || !grants.has(env.cluster) || env.drift.mode === "off") continue;
+    const read = readDriftState(clusterFor(env.cluster), env.name, env.namespace, input.repository.id);
+    // A cluster that does not answer costs the preview a few seconds, never the preview itself.
+    const state = await Promise.race([read.catch(() => undefined), sleep(DRIFT_READ_TIMEOUT_MS)]);
+    if (!state?.confirmed) continue;
+    const issue = state.issue !== undefined ? ` (#${state.issue})` : "";
+    warnings[env.name] = [
+      `The live objects on ${env.cluster} have drifted from the revision last synced${issue}: merging overwrites those live changes.`,
+    ];
+  }
+  return warnings;
 }
 
 async function hasConfig(root: string): Promise<boolean> {

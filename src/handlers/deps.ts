@@ -156,6 +156,7 @@ export async function contextInput(deps: AppDeps, context: Context) {
     server: deps.server,
     identity: await deps.identity(),
     runPreview: (task) => deps.previews.run(task),
+    clusterFor: (name: string) => deps.clusterFor(name),
   } satisfies Partial<PullRequestPreviewInput>;
 }
 

@@ -18,6 +18,8 @@ export interface EnvironmentReport {
   policy?: PolicyResult;
   /** Objects a cluster refused in a live diff, one message each (named after the object). */
   refused?: string[];
+  /** What a reviewer must see before merging (the target has drifted), shown under the heading. */
+  warnings?: string[];
   notices: string[];
 }
 
@@ -120,6 +122,7 @@ function policyCell(policy: PolicyResult | undefined): string {
 
 function environmentBlocks(env: EnvironmentReport): string[] {
   const head = [`#### ${code(env.name)}`];
+  for (const warning of env.warnings ?? []) head.push("", `> ⚠️ ${warning}`);
   if (env.error) head.push("", `❌ **Could not render this environment.**`, "", fenced(env.error));
   if (env.refused && env.refused.length > 0) {
     head.push(
