@@ -156,8 +156,10 @@ async function driftWarnings(
   const warnings: Record<string, string[]> = {};
   for (const env of config?.environments ?? []) {
     if (!env.cluster || !grants.has(env.cluster) || env.drift.mode === "off") continue;
-    const read = readDriftState(clusterFor(env.cluster), env.name, env.namespace, input.repository.id);
-    // A cluster that does not answer costs the preview a few seconds, never the preview itself.
+    // A cluster that cannot be reached (or whose kubeconfig cannot be read) costs the preview a few
+    // seconds at most, never the preview itself.
+    const read = (async () =>
+      readDriftState(clusterFor(env.cluster!), env.name, env.namespace, input.repository.id))();
     const state = await Promise.race([read.catch(() => undefined), sleep(DRIFT_READ_TIMEOUT_MS)]);
     if (!state?.confirmed) continue;
     const issue = state.issue !== undefined ? ` (#${state.issue})` : "";
