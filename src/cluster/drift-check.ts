@@ -71,9 +71,11 @@ export async function checkDrift(
       continue;
     }
     if (member.annotations?.[DRIFT_ANNOTATION] === "ignore") continue;
-    let current = member.object as Record<string, unknown>;
-    const object = desiredForDrift(m.object, scaled, current);
-    const version = String((current.metadata as { resourceVersion?: string } | undefined)?.resourceVersion);
+    // The resourceVersion is the same at every version the object is served at, so the cache key is
+    // known from the list; the fields taken live are the same at every version too.
+    const listed = member.object as Record<string, unknown>;
+    const object = desiredForDrift(m.object, scaled, listed);
+    const version = String((listed.metadata as { resourceVersion?: string } | undefined)?.resourceVersion);
     const key = `${refKey(m.ref)}@${version}#${hash(object)}`;
     const cached = cache.get(key);
     if (cached) {
@@ -82,6 +84,7 @@ export async function checkDrift(
     }
     try {
       // Listed at the group's preferred version; compared at the version the revision writes.
+      let current = listed;
       if (member.header.apiVersion !== object.apiVersion) {
         requests.reads++;
         current = (await cluster.objects.read(objectHeader(m))) as unknown as Record<string, unknown>;
@@ -95,11 +98,7 @@ export async function checkDrift(
         true,
         PatchStrategy.ServerSideApply,
       )) as unknown as Record<string, unknown>;
-      const found = objectDrift(
-        { ref: m.ref, desired: object, live: current, applied },
-        environment.ignore,
-        FIELD_MANAGER,
-      );
+      const found = objectDrift({ ref: m.ref, live: current, applied }, environment.ignore, FIELD_MANAGER);
       cache.set(key, found);
       findings.push(...found);
     } catch (err) {

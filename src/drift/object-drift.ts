@@ -52,8 +52,6 @@ export type DriftFinding =
 /** What the cluster adapter found for one desired object that exists live. */
 export interface ObjectComparison {
   ref: ObjectRef;
-  /** The object as Capstan applies it (after {@link desiredForDrift}). */
-  desired: KubeObject;
   live: Record<string, unknown>;
   /** The server-side apply dry run of `desired` onto `live`: what a heal would make of it. */
   applied: Record<string, unknown>;

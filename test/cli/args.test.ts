@@ -57,6 +57,20 @@ describe("parseCommand", () => {
       },
     ],
     [
+      ["drift", "--repo", ".", "--env", "prod", "--kubeconfig", "k", "--format", "json"],
+      {
+        name: "drift",
+        options: {
+          repo: ".",
+          config: undefined,
+          environment: "prod",
+          kubeconfig: "k",
+          context: undefined,
+          format: "json",
+        },
+      },
+    ],
+    [
       ["sync", "--dir", "d", "--env", "prod", "--kubeconfig", "k"],
       {
         name: "sync",
@@ -132,6 +146,17 @@ describe("parseCommand", () => {
     [["health", "-f", "x", "--env", "prod"], "give either -f FILE"],
     [["health", "--env", "prod"], "--env needs --kubeconfig PATH"],
     [["health", "-f", "x", "--kubeconfig", "k"], "--kubeconfig, --context and --namespace go with --env"],
+    [["drift", "--env", "p", "--kubeconfig", "k"], "give either --repo DIR or --dir DIR"],
+    [
+      ["drift", "--repo", ".", "--dir", "d", "--env", "p", "--kubeconfig", "k"],
+      "give either --repo DIR or --dir DIR",
+    ],
+    [["drift", "--dir", "d", "--kubeconfig", "k"], "--env NAME is required"],
+    [["drift", "--dir", "d", "--env", "p"], "--kubeconfig PATH is required"],
+    [
+      ["drift", "--dir", "d", "--env", "p", "--kubeconfig", "k", "--format", "yaml"],
+      '--format must be text or json (got "yaml")',
+    ],
     [["sync", "--env", "p", "--kubeconfig", "k"], "give either --repo DIR --ref REF, or --dir DIR"],
     [["sync", "--repo", ".", "--env", "p", "--kubeconfig", "k"], "--repo and --ref go together"],
     [["sync", "--dir", "d", "--kubeconfig", "k"], "--env NAME is required"],

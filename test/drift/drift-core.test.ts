@@ -101,7 +101,7 @@ describe("drift of one object", () => {
   });
 
   it("reports the hand-edited image as modified and the added env var as a foreign addition; replicas written through /scale are not drift", () => {
-    const findings = objectDrift({ ref, desired: {} as KubeObject, live, applied }, [], "capstan");
+    const findings = objectDrift({ ref, live, applied }, [], "capstan");
     expect(findings).toEqual([
       {
         change: "modified",
