@@ -232,10 +232,16 @@ describe("deploy on merge, and the automatic revert", () => {
     });
     github.branches.set("main", sha("a"));
     await probot.receive({ name: "push", id: "stopping", payload: pushPayload(ZERO, sha("a")) } as never);
-    // Stop once the deploy is waiting for health.
-    for (let i = 0; i < 100 && github.deployments[0]?.statuses.length !== 2; i++)
-      await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, 500));
+    // Stop once the deploy is waiting for health: its sync has recorded the revision on the parent (a
+    // fixed pause after the Deployment went in_progress was not enough on a loaded machine).
+    const synced = async () =>
+      (
+        await testCluster()
+          .core.readNamespacedConfigMap({ namespace: ns, name: "capstan-production" })
+          .catch(() => undefined)
+      )?.metadata?.annotations?.["capstan.dev/revision"] === sha("a");
+    for (let i = 0; i < 300 && !(await synced()); i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 200));
     deps.shutdown.abort("Capstan is shutting down");
     await deps.deploys.idle();
     expect(states()).toEqual(["production@a: queued>in_progress>failure"]);
