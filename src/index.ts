@@ -1,10 +1,12 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import type { AppIdentity } from "./github/sticky-comment.js";
+import type { GitHub } from "./github/types.js";
 import { type AppDeps, createDeps } from "./handlers/deps.js";
 import { onIssueComment } from "./handlers/issue-comment.js";
 import { onPullRequest } from "./handlers/pull-request.js";
 import { onPush } from "./handlers/push.js";
 import { onRerequested } from "./handlers/rerun.js";
+import { Reconciler } from "./reconciler.js";
 
 /** The Capstan app with the given dependencies (tests pass their own queue and pacing). */
 export function createApp(deps?: AppDeps): ApplicationFunction {
@@ -25,6 +27,16 @@ export function createApp(deps?: AppDeps): ApplicationFunction {
     app.on("issue_comment.created", onIssueComment(shared));
     app.on(["check_run.rerequested", "check_suite.rerequested"], onRerequested(shared));
     app.on("push", onPush(shared));
+    if (shared.sweeps && shared.server?.reconcile.enabled !== false) {
+      const reconciler = new Reconciler({
+        deps: shared,
+        log: app.log,
+        app: async () => (await app.auth()) as GitHub,
+        installation: async (id) => (await app.auth(id)) as GitHub,
+      });
+      shared.reconciler = reconciler;
+      reconciler.start();
+    }
   };
 }
 

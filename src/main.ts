@@ -16,7 +16,7 @@ let deps: AppDeps | undefined;
 let log: Probot["log"] | undefined;
 const server = await run((app: Probot, options: ApplicationFunctionOptions) => {
   log = app.log;
-  deps = createDeps(app.log, { server: serverConfig });
+  deps = createDeps(app.log, { server: serverConfig, sweeps: true });
   if (!serverConfig)
     app.log.info("CAPSTAN_CONFIG is not set: no clusters are configured, and cluster names are not checked");
   for (const line of serverConfig ? unpinnedEntries(serverConfig) : []) app.log.warn(line);
@@ -33,7 +33,7 @@ async function shutdown(signal: string): Promise<void> {
   deps?.shutdown.abort("Capstan is shutting down");
   // Queued work lives only in memory and GitHub does not redeliver, so give it a while, but not forever.
   await Promise.race([
-    Promise.all([deps?.queue.idle(), deps?.deploys.idle()]),
+    Promise.all([deps?.reconciler?.stop(), deps?.queue.idle(), deps?.deploys.idle()]),
     new Promise((resolve) => setTimeout(resolve, 25_000)),
   ]);
   log?.info("stopped");

@@ -29,6 +29,7 @@ interface Entry {
  */
 export class Scheduler {
   private readonly entries = new Map<string, Entry>();
+  private readonly intervals = new Map<string, number>();
   private stopped = false;
 
   constructor(
@@ -36,8 +37,16 @@ export class Scheduler {
     private readonly random: () => number = Math.random,
   ) {}
 
-  /** Runs `task` every `intervalMs` (with jitter), first at the key's phase; replaces an earlier schedule of the key. */
-  every(key: string, intervalMs: number, task: () => Promise<unknown>): void {
+  /**
+   * Runs `task` every `intervalMs` (with jitter), first at the key's phase (or at once, with
+   * `immediate`); replaces an earlier schedule of the key.
+   */
+  every(
+    key: string,
+    intervalMs: number,
+    task: () => Promise<unknown>,
+    options: { immediate?: boolean } = {},
+  ): void {
     this.cancel(key);
     const entry: Entry = { running: false };
     this.entries.set(key, entry);
@@ -58,7 +67,8 @@ export class Scheduler {
         entry.running = false;
       }
     };
-    entry.timer = setTimeout(run, phaseOf(key, intervalMs));
+    this.intervals.set(key, intervalMs);
+    entry.timer = setTimeout(run, options.immediate ? 0 : phaseOf(key, intervalMs));
     entry.timer.unref?.();
   }
 
@@ -66,6 +76,12 @@ export class Scheduler {
   cancel(key: string): void {
     clearTimeout(this.entries.get(key)?.timer);
     this.entries.delete(key);
+    this.intervals.delete(key);
+  }
+
+  /** A key's interval, while it is scheduled. */
+  intervalOf(key: string): number | undefined {
+    return this.intervals.get(key);
   }
 
   /** The keys scheduled now. */

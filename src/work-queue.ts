@@ -33,6 +33,11 @@ export class WorkQueue {
     setImmediate(() => this.pump());
   }
 
+  /** Whether a job of this key runs or waits (a sweep does not queue what is already on its way). */
+  busy(key: string): boolean {
+    return this.running.has(key) || this.waiting.has(key);
+  }
+
   private pump(): void {
     for (const [key, job] of this.waiting) {
       if (this.running.size >= this.concurrency) return;

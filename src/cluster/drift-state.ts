@@ -15,6 +15,8 @@ const KEYS = {
   hash: "capstan.dev/drift-hash",
   confirmed: "capstan.dev/drift-confirmed",
   issue: "capstan.dev/drift-issue",
+  revision: "capstan.dev/drift-revision",
+  heal: "capstan.dev/drift-heals",
 } as const;
 
 /**
@@ -46,6 +48,25 @@ export function stateOf(annotations: Record<string, string>): DriftState {
     ...(annotations[KEYS.hash] ? { hash: annotations[KEYS.hash] } : {}),
     ...(annotations[KEYS.confirmed] === "true" ? { confirmed: true } : {}),
     ...(Number.isInteger(issue) && issue > 0 ? { issue } : {}),
+    ...(annotations[KEYS.revision] ? { revision: annotations[KEYS.revision] } : {}),
+    ...healOf(annotations[KEYS.heal]),
+  };
+}
+
+// `2026-12-02 3 1 2026-12-02T10:00:00.000Z exhausted`: day, count, failures, then optional retry time and
+// flag. Anything unreadable reads as no heals (the budget starts over; it never blocks forever).
+function healOf(text: string | undefined): Pick<DriftState, "heal"> {
+  const [day, count, failures, ...rest] = (text ?? "").split(" ");
+  if (!day || !/^\d{4}-\d{2}-\d{2}$/.test(day) || !Number.isInteger(Number(count))) return {};
+  const retryAt = rest.find((r) => /^\d{4}-/.test(r));
+  return {
+    heal: {
+      day,
+      count: Number(count),
+      failures: Number(failures) || 0,
+      ...(retryAt ? { retryAt } : {}),
+      ...(rest.includes("exhausted") ? { exhausted: true } : {}),
+    },
   };
 }
 
@@ -56,6 +77,18 @@ export function annotationsOf(state: DriftState): Record<string, string> {
     ...(state.hash ? { [KEYS.hash]: state.hash } : {}),
     ...(state.confirmed ? { [KEYS.confirmed]: "true" } : {}),
     ...(state.issue !== undefined ? { [KEYS.issue]: String(state.issue) } : {}),
+    ...(state.revision ? { [KEYS.revision]: state.revision } : {}),
+    ...(state.heal
+      ? {
+          [KEYS.heal]: [
+            state.heal.day,
+            state.heal.count,
+            state.heal.failures,
+            ...(state.heal.retryAt ? [state.heal.retryAt] : []),
+            ...(state.heal.exhausted ? ["exhausted"] : []),
+          ].join(" "),
+        }
+      : {}),
   };
 }
 

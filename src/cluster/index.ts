@@ -35,7 +35,7 @@ export {
   type ObjectOperation,
 } from "./errors.js";
 export { FIELD_MANAGER } from "./field-manager.js";
-export { defaultHolder, type LeaseOptions, withLease } from "./lease.js";
+export { defaultHolder, type LeaseOptions, leaseHolder, withLease } from "./lease.js";
 export { type LiveDiff, liveDiff } from "./live-diff.js";
 export { type EnvironmentSet, listMembers, type Member, readEnvironmentSet } from "./members.js";
 export { namespaceOwners } from "./namespace-owners.js";

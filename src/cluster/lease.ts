@@ -74,6 +74,31 @@ export async function withLease<T>(
   }
 }
 
+/**
+ * Who holds a Lease now: its holder while its last renewal is younger than its duration (by this
+ * process's clock, so a skewed clock errs either way by the skew), else `undefined`. For deciding whether
+ * to start something; {@link withLease} is what makes it exclusive.
+ */
+export async function leaseHolder(
+  cluster: ClusterClient,
+  name: string,
+  namespace: string,
+): Promise<string | undefined> {
+  const api = apiClient(cluster.config, CoordinationV1Api);
+  let lease: V1Lease;
+  try {
+    lease = await api.readNamespacedLease({ name, namespace });
+  } catch (err) {
+    if (err instanceof ApiException && err.code === 404) return undefined;
+    throw leaseError({ name, namespace }, err);
+  }
+  const spec = lease.spec;
+  const renewed = spec?.renewTime ?? spec?.acquireTime;
+  if (!spec?.holderIdentity || !renewed) return undefined;
+  const age = Date.now() - new Date(renewed).getTime();
+  return age < (spec.leaseDurationSeconds ?? 30) * 1000 ? spec.holderIdentity : undefined;
+}
+
 async function acquire(
   api: CoordinationV1Api,
   options: LeaseOptions,
@@ -156,7 +181,7 @@ async function release(api: CoordinationV1Api, options: LeaseOptions, lease: V1L
   });
 }
 
-function leaseError(options: LeaseOptions, err: unknown): CapstanError {
+function leaseError(options: Pick<LeaseOptions, "name" | "namespace">, err: unknown): CapstanError {
   return new CapstanError(`the lease ${options.namespace}/${options.name}: ${reason(err)}`);
 }
 

@@ -48,6 +48,47 @@ export const previewsSchema = z
   .default({ timeout: "5m", memoryMiB: 1024 })
   .meta({ description: "Budgets of the worker threads that run pull request previews." });
 
+const duration = (what: string, fallback: string) =>
+  z
+    .string()
+    .refine(isDuration, { error: "must be a duration from 1s to 24h, such as 90s, 5m or 1h30m" })
+    .default(fallback)
+    .meta({ description: `${what} (1s to 24h). Default ${fallback}.` });
+
+/**
+ * The periodic sweeps that make Capstan level-triggered: webhooks only hint, and a sweep catches up what a
+ * lost webhook missed. Every interval gets ±10 % jitter and a phase from a hash of its key.
+ */
+export const reconcileSchema = z
+  .strictObject({
+    /** Run the sweeps at all (a replica that only serves webhooks sets false). */
+    enabled: z.boolean().default(true).meta({ description: "Run the periodic sweeps. Default true." }),
+    /** How often each repository's installations, repositories and default-branch configs are re-read. */
+    repositories: duration("How often the installations, repositories and their configs are re-read", "10m"),
+    /** How often each deploy branch's head is compared with what its environments last synced. */
+    behind: duration(
+      "How often each deploy branch's head is compared with what its environments synced",
+      "3m",
+    ),
+    /** How often open pull requests are checked for a head that has no preview. */
+    previews: duration("How often open pull requests are checked for a head without a preview", "5m"),
+    /**
+     * Every environment's drift interval, instead of its own `drift.interval`: an operator's cap on how
+     * often clusters are compared (and what the tests use to compare every few seconds).
+     */
+    drift: z
+      .string()
+      .refine(isDuration, { error: "must be a duration from 1s to 24h, such as 90s, 5m or 1h30m" })
+      .optional()
+      .meta({ description: "Overrides every environment's drift.interval (1s to 24h)." }),
+    /** How many heals one environment may have per UTC day before Capstan stops and says so on the issue. */
+    healsPerDay: z.int().min(1).max(1000).default(6).meta({
+      description: "How many heals one environment may have per UTC day. Default 6.",
+    }),
+  })
+  .prefault({})
+  .meta({ description: "The periodic sweeps: lost webhooks, drift and heals." });
+
 function isDuration(text: string): boolean {
   try {
     parseDuration(text);
@@ -164,6 +205,8 @@ export const serverConfigSchema = z
       .meta({ description: "owner/repo (or owner/*) → the clusters its environments may use." }),
     /** Budgets of the preview workers. */
     previews: previewsSchema,
+    /** The periodic sweeps. */
+    reconcile: reconcileSchema,
   })
   .meta({ title: "Capstan server configuration (CAPSTAN_CONFIG)" });
 

@@ -1,5 +1,14 @@
 export { changedPaths, formatPath, toPointer, valueAt } from "./compare.js";
 export {
+  afterHeal,
+  dayOf,
+  type HealContext,
+  type HealDecision,
+  healDecision,
+  healToday,
+  MAX_HEAL_BACKOFF_MS,
+} from "./heal.js";
+export {
   type FieldWriter,
   formatWriter,
   managedEntries,
@@ -17,4 +26,11 @@ export {
   objectDrift,
   TRUSTED_MANAGERS,
 } from "./object-drift.js";
-export { type DriftEdge, type DriftState, type DriftStep, findingsHash, nextDriftState } from "./state.js";
+export {
+  type DriftEdge,
+  type DriftState,
+  type DriftStep,
+  findingsHash,
+  type HealRecord,
+  nextDriftState,
+} from "./state.js";

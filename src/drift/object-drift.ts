@@ -2,7 +2,7 @@
 // and who wrote it. Pure: the cluster adapter supplies the live object and the dry-run result.
 import type { z } from "zod";
 import type { driftIgnoreSchema } from "../config/schema.js";
-import { groupOf, isRecord, type KubeObject, type ObjectRef } from "../manifests/index.js";
+import { groupOf, isRecord, type KubeObject, maskSecretPair, type ObjectRef } from "../manifests/index.js";
 import { changedPaths, formatPath, toPointer, valueAt } from "./compare.js";
 import {
   type FieldWriter,
@@ -36,6 +36,12 @@ export type DriftIgnore = z.output<typeof driftIgnoreSchema>;
 export interface DriftedField {
   path: string;
   writer?: FieldWriter;
+  /**
+   * For a drifted field: the value live and the value the synced revision sets, as one-line YAML-ish
+   * text (`undefined` when absent on that side). A Secret's values read `***`, as in previews.
+   */
+  live?: string;
+  revision?: string;
 }
 
 /** How one object differs from the synced revision. */
@@ -127,6 +133,11 @@ export function objectDrift(
   const findings: DriftFinding[] = [];
   const ignored = (path: readonly PathSegment[]) => isIgnored(c.ref, path, rules);
   const fields: DriftedField[] = [];
+  // Values are read from masked copies: a Secret's drift names its keys, never their contents.
+  const [live, applied] = maskSecretPair(c.live as KubeObject, c.applied as KubeObject) as [
+    Record<string, unknown>,
+    Record<string, unknown>,
+  ];
   for (const path of changedPaths(c.live, c.applied)) {
     if (ignored(path)) continue;
     // A field only trusted controllers or subresource writers hold is the cluster at work.
@@ -134,7 +145,12 @@ export function objectDrift(
     if (writers.length > 0 && writers.every((w) => TRUSTED_MANAGERS.includes(w.manager) || w.subresource))
       continue;
     const shownOn = valueAt(c.live, path) === undefined ? c.applied : c.live;
-    fields.push({ path: formatPath(shownOn, path), writer: writers[0] ?? lastOtherWriter(c.live, manager) });
+    fields.push({
+      path: formatPath(shownOn, path),
+      writer: writers[0] ?? lastOtherWriter(c.live, manager),
+      ...shown("live", valueAt(live, path)),
+      ...shown("revision", valueAt(applied, path)),
+    });
   }
   if (fields.length > 0) findings.push({ change: "modified", ref: c.ref, fields });
   const ours = new Set(
@@ -155,6 +171,15 @@ export function objectDrift(
   }
   if (added.length > 0) findings.push({ change: "foreign-additions", ref: c.ref, fields: added });
   return findings;
+}
+
+// Values shown in a drift report are cut to one short line: the field path says where, this says what.
+const MAX_VALUE = 200;
+
+function shown(side: "live" | "revision", value: unknown): Partial<DriftedField> {
+  if (value === undefined) return {};
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return { [side]: text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 1)}…` : text };
 }
 
 // A field that is gone has no owner left: the last tool other than Capstan that wrote the object did it.

@@ -16,6 +16,23 @@ export interface DriftState {
   confirmed?: boolean;
   /** The GitHub issue that reports this environment's drift, once there is one. */
   issue?: number;
+  /** The synced revision the drift was found against: a later sync of another one explains a resolution. */
+  revision?: string;
+  /** Heals so far: counted per UTC day against the budget, failures back off. */
+  heal?: HealRecord;
+}
+
+/** What Capstan remembers of its heals of one environment. */
+export interface HealRecord {
+  /** The UTC day (`2026-12-02`) `count` belongs to. */
+  day: string;
+  count: number;
+  /** Heals that failed in a row; reset by one that succeeds. */
+  failures: number;
+  /** No heal before this time (ISO), after a failure. */
+  retryAt?: string;
+  /** The budget ran out today, and the issue was told. */
+  exhausted?: boolean;
 }
 
 /** What changed with a check, for the report: each edge gets a comment on the issue, nothing else does. */
@@ -34,7 +51,10 @@ export function findingsHash(findings: readonly DriftFinding[]): string {
       [
         f.change,
         formatRef(f.ref),
-        ...("fields" in f ? f.fields.map((x) => `${x.path}=${x.writer?.manager ?? ""}`) : []),
+        // The values count: a second edit of the same field is a change the issue must show.
+        ...("fields" in f
+          ? f.fields.map((x) => `${x.path}=${x.writer?.manager ?? ""} ${x.live ?? ""} ${x.revision ?? ""}`)
+          : []),
       ].join(" "),
     )
     .sort();

@@ -1,8 +1,14 @@
-import { type ClusterClient, syncedRevision } from "../cluster/index.js";
+import { type ClusterClient, leaseHolder, parentName, syncedRevision } from "../cluster/index.js";
 import { type Config, type Environment, fullName, type Reach, type ServerConfig } from "../config/index.js";
 import { deepEqual } from "../diff/index.js";
 import { errorMessage } from "../errors.js";
-import { createDeployment, setDeploymentStatus } from "../github/deployments.js";
+import {
+  createDeployment,
+  inFlight,
+  type PriorDeployment,
+  priorDeployment,
+  setDeploymentStatus,
+} from "../github/deployments.js";
 import { deployWrite, type Pacer } from "../github/pacer.js";
 import {
   autoMerge,
@@ -59,6 +65,29 @@ export interface PushDeployInput {
   healthTimeoutMs?: number;
   /** Aborted when the server stops: the running deploy stops and its Deployment says so. */
   signal?: AbortSignal;
+  /**
+   * Set when a sweep, not a push, asks: the branch head is deployed where its environments are behind.
+   * Refusals were said when the push came and are not repeated; a Deployment that was cut off (in
+   * flight, its Lease expired) is resumed rather than duplicated; a revision that failed is retried only
+   * after a backoff.
+   */
+  sweep?: SweepOptions;
+}
+
+/** How a sweep's deploy treats earlier Deployments of the same revision. */
+export interface SweepOptions {
+  /** The first retry of a failed revision waits this long; each further one twice as long, up to an hour. */
+  retryAfterMs: number;
+  /** A GET that may be answered from a conditional-request cache. */
+  get?: <T>(route: string, params: Record<string, unknown>) => Promise<T>;
+}
+
+const MAX_RETRY_MS = 60 * 60 * 1000;
+
+/** Whether a sweep may deploy a revision again after `prior` (attempts back off exponentially). */
+export function retryDue(prior: PriorDeployment, retryAfterMs: number, now = Date.now()): boolean {
+  const wait = Math.min(retryAfterMs * 2 ** Math.max(0, prior.attempts - 1), MAX_RETRY_MS);
+  return now - Date.parse(prior.at) >= wait;
 }
 
 /** What a push deployed, and what became of a revert. */
@@ -134,6 +163,7 @@ export async function deployPush(input: PushDeployInput): Promise<PushDeployResu
     // A server that is stopping starts no new deploy.
     if (input.signal?.aborted) break;
     const env = decision.environment;
+    if (decision.action === "refuse" && input.sweep) continue;
     if (decision.action === "refuse") {
       input.log.info(
         { repository, branch: input.branch, environment: env.name, reason: decision.reason },
@@ -208,48 +238,77 @@ async function deployOne(
   const owner = { id: input.ids.id, name: fullName(input.repo) };
   // What the cluster last synced is the baseline: a superseded or lost push is then still deployed.
   const synced = await syncedRevision(cluster, env.name, env.namespace, owner).catch(() => null);
-  if (synced === input.after) return undefined;
+  let resume: number | undefined;
+  if (input.sweep) {
+    const prior = await priorDeployment(input.octokit, input.repo, input.after, env.name, input.sweep.get);
+    // In flight, or stopped by a shutdown (`error`): carried on, unless its Lease says it still runs
+    // (another replica, or this process before a restart, whose Lease has not expired yet).
+    if (prior && (inFlight(prior) || prior.state === "error")) {
+      const holder = await leaseHolder(cluster, parentName(env.name), env.namespace).catch(() => "unknown");
+      if (holder) return undefined;
+      resume = prior.id;
+    } else if (synced === input.after) {
+      return undefined;
+    } else if (prior && !retryDue(prior, input.sweep.retryAfterMs)) {
+      input.log.info(
+        {
+          repository: fullName(input.repo),
+          environment: env.name,
+          sha: input.after,
+          attempts: prior.attempts,
+        },
+        "not deployed again yet: the last attempt failed, and retries back off",
+      );
+      return undefined;
+    }
+  } else if (synced === input.after) return undefined;
   let baseline = pushBaseline;
   // Unknown (unreadable, or written by `capstan sync --dir`): no baseline, so the environment counts as changed.
   if (synced === null || (synced !== undefined && !/^[0-9a-f]{40}$/.test(synced))) baseline = undefined;
   else if (synced !== undefined && synced !== pushBaseline?.sha)
     baseline = await treeAt(input, synced, configAt);
-  if (!(await changedSince(input, env, rendered, baseline))) return undefined;
-  return record(input, env, async () => {
-    const started = Date.now();
-    const result = await deployEnvironment({
-      cluster,
-      environment: env,
-      manifests: rendered,
-      revision: input.after,
-      wait: true,
-      timeoutMs: input.healthTimeoutMs,
-      signal: input.signal,
-      owner,
-      reach,
-      health: { terminationMessages: input.server!.clusters[env.cluster!]?.terminationMessages },
-    });
-    const count = (action: string) => result.sync.applied.filter((r) => r.action === action).length;
-    return {
-      environment: env.name,
-      created: count("created"),
-      configured: count("configured"),
-      unchanged: count("unchanged"),
-      pruned: result.sync.pruned.filter((p) => !p.error).length,
-      kept: result.sync.kept.map((k) => `${formatRef(k.ref)}: ${k.reason}`),
-      failures: [
-        ...result.sync.applied.flatMap((r) => (r.error ? [r.error.message] : [])),
-        ...result.sync.pruned.flatMap((p) => (p.error ? [p.error.message] : [])),
-        ...result.sync.problems,
-      ],
-      health: result.health && {
-        status: result.health.status,
-        timedOut: result.health.timedOut,
-        unhealthy: unhealthyLines(result.health),
-      },
-      durationMs: Date.now() - started,
-    };
-  });
+  // A resumed Deployment is finished even when the cut-off sync had already recorded the revision.
+  if (resume === undefined && !(await changedSince(input, env, rendered, baseline))) return undefined;
+  return record(
+    input,
+    env,
+    async () => {
+      const started = Date.now();
+      const result = await deployEnvironment({
+        cluster,
+        environment: env,
+        manifests: rendered,
+        revision: input.after,
+        wait: true,
+        timeoutMs: input.healthTimeoutMs,
+        signal: input.signal,
+        owner,
+        reach,
+        health: { terminationMessages: input.server!.clusters[env.cluster!]?.terminationMessages },
+      });
+      const count = (action: string) => result.sync.applied.filter((r) => r.action === action).length;
+      return {
+        environment: env.name,
+        created: count("created"),
+        configured: count("configured"),
+        unchanged: count("unchanged"),
+        pruned: result.sync.pruned.filter((p) => !p.error).length,
+        kept: result.sync.kept.map((k) => `${formatRef(k.ref)}: ${k.reason}`),
+        failures: [
+          ...result.sync.applied.flatMap((r) => (r.error ? [r.error.message] : [])),
+          ...result.sync.pruned.flatMap((p) => (p.error ? [p.error.message] : [])),
+          ...result.sync.problems,
+        ],
+        health: result.health && {
+          status: result.health.status,
+          timedOut: result.health.timedOut,
+          unhealthy: unhealthyLines(result.health),
+        },
+        durationMs: Date.now() - started,
+      };
+    },
+    resume,
+  );
 }
 
 async function treeAt(input: PushDeployInput, sha: string, configAt: ConfigAt): Promise<Baseline> {
@@ -280,20 +339,25 @@ async function changedSince(
   }
 }
 
-// Runs one environment's deploy inside a GitHub Deployment: queued, in progress, then its verdict.
+// Runs one environment's deploy inside a GitHub Deployment: queued, in progress, then its verdict. A
+// Deployment that was cut off (`resume`) is carried on instead of a second one being made.
 async function record(
   input: PushDeployInput,
   env: Environment,
   run: () => Promise<DeployOutcome>,
+  resume?: number,
 ): Promise<DeployOutcome> {
   const { octokit, pacer, repo } = input;
-  const id = await createDeployment(octokit, pacer, repo, {
-    sha: input.after,
-    environment: env.name,
-    description: `Capstan deploys ${input.after.slice(0, 7)} to ${env.name}`,
-  });
-  await setDeploymentStatus(octokit, pacer, repo, id, "queued", "Waiting to sync");
-  await setDeploymentStatus(octokit, pacer, repo, id, "in_progress", `Syncing to cluster ${env.cluster}`);
+  const id =
+    resume ??
+    (await createDeployment(octokit, pacer, repo, {
+      sha: input.after,
+      environment: env.name,
+      description: `Capstan deploys ${input.after.slice(0, 7)} to ${env.name}`,
+    }));
+  if (resume === undefined) await setDeploymentStatus(octokit, pacer, repo, id, "queued", "Waiting to sync");
+  const doing = resume === undefined ? "Syncing" : "Resumed after an interruption: syncing";
+  await setDeploymentStatus(octokit, pacer, repo, id, "in_progress", `${doing} to cluster ${env.cluster}`);
   let outcome: DeployOutcome;
   try {
     outcome = await run();
@@ -306,7 +370,8 @@ async function record(
     pacer,
     repo,
     id,
-    deploySucceeded(outcome) ? "success" : "failure",
+    // Cut off by a stopping server: `error`, so the sweep after a restart knows to carry it on.
+    deploySucceeded(outcome) ? "success" : input.signal?.aborted ? "error" : "failure",
     statusDescription(outcome),
   );
   return outcome;

@@ -4,6 +4,12 @@ import type { GitHub, Repo } from "./types.js";
 /** A deployment status as GitHub knows them. */
 export type DeploymentState = "queued" | "in_progress" | "success" | "failure" | "error";
 
+/** The task of a Deployment that deploys a commit (a push, or a sweep catching up a lost one). */
+export const DEPLOY_TASK = "deploy";
+
+/** The task of a Deployment that re-applies the synced revision over live drift. */
+export const HEAL_TASK = "deploy:heal";
+
 /** GitHub's limit on a deployment status description. */
 export const MAX_DESCRIPTION = 140;
 
@@ -24,13 +30,14 @@ export async function createDeployment(
   octokit: GitHub,
   pacer: Pacer,
   repo: Repo,
-  input: { sha: string; environment: string; description: string },
+  input: { sha: string; environment: string; description: string; task?: string },
 ): Promise<number> {
   const { data } = await deployWrite(pacer, () =>
     octokit.rest.repos.createDeployment({
       ...repo,
       ref: input.sha,
       environment: input.environment,
+      task: input.task ?? DEPLOY_TASK,
       auto_merge: false,
       required_contexts: [],
       description: clipDescription(input.description),
@@ -59,4 +66,71 @@ export async function setDeploymentStatus(
       auto_inactive: state === "success",
     }),
   );
+}
+
+/** A Deployment Capstan recorded earlier for a commit and environment, and where it got to. */
+export interface PriorDeployment {
+  id: number;
+  /** Its latest status; `undefined` when it has none yet. */
+  state?: DeploymentState | "pending" | "inactive";
+  /** When the latest status (or the Deployment) was written. */
+  at: string;
+  /** How many Deployments of this commit to this environment Capstan has made (for the retry backoff). */
+  attempts: number;
+}
+
+/** In flight: created, or started, and never finished (its deploy was cut off, or is still running). */
+export function inFlight(prior: PriorDeployment): boolean {
+  return prior.state === undefined || ["queued", "in_progress", "pending"].includes(prior.state);
+}
+
+/**
+ * The newest Deployment Capstan made of `sha` to `environment` (its payload says `tool: capstan`), with
+ * its latest status, or `undefined` when there is none. Costs two reads, both conditional when a cache
+ * is given (the sweeps ask every few minutes).
+ */
+export async function priorDeployment(
+  octokit: GitHub,
+  repo: Repo,
+  sha: string,
+  environment: string,
+  get: <T>(route: string, params: Record<string, unknown>) => Promise<T> = async (route, params) =>
+    (await octokit.request(route, params)).data as never,
+): Promise<PriorDeployment | undefined> {
+  type Listed = { id: number; created_at: string; payload: unknown };
+  const listed = await get<Listed[]>("GET /repos/{owner}/{repo}/deployments", {
+    ...repo,
+    sha,
+    environment,
+    task: DEPLOY_TASK,
+    per_page: 30,
+  });
+  const ours = listed.filter((d) => toolOf(d.payload) === "capstan");
+  const newest = ours[0];
+  if (!newest) return undefined;
+  type Status = { state: PriorDeployment["state"]; created_at: string };
+  const statuses = await get<Status[]>("GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
+    ...repo,
+    deployment_id: newest.id,
+    per_page: 1,
+  });
+  const latest = statuses[0];
+  return {
+    id: newest.id,
+    state: latest?.state,
+    at: latest?.created_at ?? newest.created_at,
+    attempts: ours.length,
+  };
+}
+
+// GitHub returns a Deployment's payload as the object it was given, or as a JSON string.
+function toolOf(payload: unknown): unknown {
+  if (typeof payload === "string") {
+    try {
+      return (JSON.parse(payload) as { tool?: unknown }).tool;
+    } catch {
+      return undefined;
+    }
+  }
+  return (payload as { tool?: unknown } | null)?.tool;
 }

@@ -73,6 +73,17 @@ export async function publishDrift(
   return issue.number;
 }
 
+/** A comment on an environment's drift issue (a heal failed, the day's heals are spent). */
+export async function commentOnDrift(
+  octokit: GitHub,
+  pacer: Pacer,
+  repo: Repo,
+  issue: number,
+  body: string,
+): Promise<void> {
+  await deployWrite(pacer, () => comment_(octokit, repo, issue, body));
+}
+
 function comment_(octokit: GitHub, repo: Repo, issue: number, body: string) {
   return octokit.rest.issues.createComment({ ...repo, issue_number: issue, body });
 }

@@ -1,11 +1,13 @@
 import type { Context } from "probot";
 import { type ClusterClient, connect } from "../cluster/index.js";
 import { parseDuration, type ServerConfig } from "../config/index.js";
+import type { PushDeployInput } from "../flows/deploy-push.js";
 import type { PreviewTask, PreviewTaskResult } from "../flows/preview-task.js";
 import type { PullRequestPreviewInput } from "../flows/pull-request.js";
 import { defaultPacerOptions, Pacer, type PacerOptions } from "../github/pacer.js";
 import type { AppIdentity } from "../github/sticky-comment.js";
 import { defaultTreeCacheDir } from "../github/tree-cache.js";
+import type { GitHub, Repo } from "../github/types.js";
 import { defaultRenderOptions, type RenderOptions } from "../render/index.js";
 import { type Log, WorkQueue } from "../work-queue.js";
 import { defaultWorkerPoolOptions, WorkerPool, type WorkerPoolOptions } from "../worker-pool.js";
@@ -44,6 +46,10 @@ export interface AppDeps {
   clusterFor(name: string): ClusterClient;
   /** Override every environment's health timeout (tests). */
   healthTimeoutMs?: number;
+  /** Run the periodic sweeps (the server does; tests that deliver webhooks by hand do not). */
+  sweeps?: boolean;
+  /** The running sweeps, once `createApp` started them. */
+  reconciler?: { stop(): Promise<void> };
 }
 
 // Enough to cover GitHub's manual redeliveries of recent webhooks, bounded for a long-running process.
@@ -69,6 +75,8 @@ export function createDeps(
     previews?: Partial<WorkerPoolOptions>;
     /** A pool to share (tests share one per file, so each test does not boot its own workers). */
     previewPool?: WorkerPool<PreviewTask, PreviewTaskResult>;
+    /** Run the periodic sweeps. */
+    sweeps?: boolean;
   } = {},
 ): AppDeps {
   const pacers = new Map<number, Pacer>();
@@ -82,6 +90,7 @@ export function createDeps(
     previews: overrides.previewPool ?? previewPool({ ...budgetsOf(overrides.server), ...overrides.previews }),
     server: overrides.server,
     healthTimeoutMs: overrides.healthTimeoutMs,
+    sweeps: overrides.sweeps,
     pacerFor(installation) {
       let pacer = pacers.get(installation);
       if (!pacer) {
@@ -142,22 +151,76 @@ export async function contextInput(deps: AppDeps, context: Context) {
     installation?: { id: number };
     repository?: { id: number; default_branch?: string; owner?: { id: number } | null };
   };
-  const repo = context.repo();
+  return repositoryInput(deps, {
+    octokit: context.octokit,
+    installation: payload.installation?.id ?? 0,
+    log: context.log,
+    repo: context.repo(),
+    ids: { id: payload.repository?.id, ownerId: payload.repository?.owner?.id },
+    defaultBranch: payload.repository?.default_branch ?? "main",
+  });
+}
+
+/** The parts of a preview's input that depend on the repository only (a webhook's, or a sweep's). */
+export async function repositoryInput(
+  deps: AppDeps,
+  target: {
+    octokit: GitHub;
+    installation: number;
+    log: Log;
+    repo: Repo;
+    ids: { id?: number; ownerId?: number };
+    defaultBranch: string;
+  },
+) {
   if (!deps.identity) throw new Error("the app's identity is not wired (createApp sets it)");
   return {
-    octokit: context.octokit,
-    pacer: deps.pacerFor(payload.installation?.id ?? 0),
-    log: context.log,
-    repo,
-    repository: { ...repo, id: payload.repository?.id, ownerId: payload.repository?.owner?.id },
-    defaultBranch: payload.repository?.default_branch ?? "main",
+    octokit: target.octokit,
+    pacer: deps.pacerFor(target.installation),
+    log: target.log,
+    repo: target.repo,
+    repository: { ...target.repo, ...target.ids },
+    defaultBranch: target.defaultBranch,
     cacheDir: deps.cacheDir,
     render: deps.render,
     server: deps.server,
     identity: await deps.identity(),
-    runPreview: (task) => deps.previews.run(task),
+    runPreview: (task: PreviewTask) => deps.previews.run(task),
     clusterFor: (name: string) => deps.clusterFor(name),
   } satisfies Partial<PullRequestPreviewInput>;
+}
+
+/** The parts of a deploy's input that depend on the repository only (a push's, or a sweep's). */
+export function deployInput(
+  deps: AppDeps,
+  target: {
+    octokit: GitHub;
+    installation: number;
+    log: Log;
+    repo: Repo;
+    ids: { id: number; ownerId: number };
+    defaultBranch: string;
+  },
+) {
+  return {
+    octokit: target.octokit,
+    pacer: deps.pacerFor(target.installation),
+    log: target.log,
+    repo: target.repo,
+    ids: target.ids,
+    defaultBranch: target.defaultBranch,
+    cacheDir: deps.cacheDir,
+    render: deps.render,
+    server: deps.server,
+    connect: (name: string) => deps.clusterFor(name),
+    healthTimeoutMs: deps.healthTimeoutMs,
+    signal: deps.shutdown.signal,
+  } satisfies Partial<PushDeployInput>;
+}
+
+/** The queue key of a branch's deploys: a push and a sweep's catch-up of the same branch never overlap. */
+export function branchKey(repo: Repo, branch: string): string {
+  return `${repo.owner}/${repo.repo}@${branch}`;
 }
 
 /** The queue key of a pull request: all work that writes its comment and checks runs one job at a time. */

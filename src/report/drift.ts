@@ -1,6 +1,6 @@
 import { type DriftEdge, type DriftFinding, formatWriter } from "../drift/index.js";
 import { formatRef } from "../manifests/index.js";
-import { code } from "./markdown-text.js";
+import { code, escapeHtml, fenced } from "./markdown-text.js";
 
 /** The label of every drift issue. */
 export const DRIFT_LABEL = "capstan:drift";
@@ -48,7 +48,8 @@ const CHANGE: Record<DriftFinding["change"], string> = {
 
 /**
  * The issue body: what differs from the synced revision, object by object, with the tool that last
- * wrote each field. It names fields, never their values, so a Secret's content cannot appear.
+ * wrote each field, then a collapsible diff of each changed object's fields (a Secret's values masked as
+ * in previews). Rows come first, then diffs while they fit GitHub's limit.
  */
 export function driftIssueBody(report: DriftReport): string {
   const head = [
@@ -70,8 +71,24 @@ export function driftIssueBody(report: DriftReport): string {
     rows.push(row);
     size += row.length + 1;
   }
+  const details: string[] = [];
+  let omitted = 0;
+  for (const f of report.findings) {
+    if (f.change !== "modified") continue;
+    const block = detailsOf(f);
+    if (size + block.length > BODY_BUDGET) {
+      omitted++;
+      continue;
+    }
+    details.push(block);
+    size += block.length + 1;
+  }
   const tail = [
     ...(left > 0 ? [`| … | | ${left} more objects | |`] : []),
+    ...(details.length > 0 ? ["", ...details] : []),
+    ...(omitted > 0
+      ? ["", `${omitted} more diffs do not fit in this issue; \`capstan drift\` prints them all.`]
+      : []),
     "",
     "Writers are tools as the objects' `managedFields` record them (`kubectl-edit`, a controller), not people; the cluster's audit log names people.",
     "The next merge overwrites these changes. To keep one, commit it; to undo them, sync again or set `drift.mode: heal`. This issue closes by itself when the drift is gone.",
@@ -85,6 +102,22 @@ function rowOf(f: DriftFinding): string {
   if (fields.length > FIELDS_SHOWN) shown.push(`and ${fields.length - FIELDS_SHOWN} more`);
   const writers = [...new Set(fields.flatMap((x) => (x.writer ? [formatWriter(x.writer)] : [])))];
   return `| ${code(formatRef(f.ref))} | ${CHANGE[f.change]} | ${shown.join(", ")} | ${writers.map(code).join(", ")} |`;
+}
+
+// One changed object's fields as a diff: `-` what the synced revision sets, `+` what is live.
+function detailsOf(f: Extract<DriftFinding, { change: "modified" }>): string {
+  const lines = f.fields.flatMap((x) => [
+    `@@ ${x.path}`,
+    ...(x.revision !== undefined ? [`- ${x.revision}`] : []),
+    ...(x.live !== undefined ? [`+ ${x.live}`] : []),
+  ]);
+  return [
+    `<details><summary>${escapeHtml(formatRef(f.ref))}: ${f.fields.length} field${f.fields.length === 1 ? "" : "s"}</summary>`,
+    "",
+    fenced(lines.join("\n"), "diff"),
+    "",
+    "</details>",
+  ].join("\n");
 }
 
 /** The comment for an edge of the drift, or `undefined` for edges that get none. */
