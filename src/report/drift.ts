@@ -85,7 +85,14 @@ export function driftIssueBody(report: DriftReport): string {
   }
   const tail = [
     ...(left > 0 ? [`| … | | ${left} more objects | |`] : []),
-    ...(details.length > 0 ? ["", ...details] : []),
+    ...(details.length > 0
+      ? [
+          "",
+          "In each diff, `-` is the synced revision, `+` is live (a Secret's values read `***`).",
+          "",
+          ...details,
+        ]
+      : []),
     ...(omitted > 0
       ? ["", `${omitted} more diffs do not fit in this issue; \`capstan drift\` prints them all.`]
       : []),

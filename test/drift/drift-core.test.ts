@@ -110,6 +110,8 @@ describe("drift of one object", () => {
           {
             path: "spec.template.spec.containers[name=web].image",
             writer: { manager: "kubectl-set", operation: "Update", time: "2026-12-01T14:08:31Z" },
+            live: "web:2",
+            revision: "web:1",
           },
         ],
       },
@@ -124,6 +126,25 @@ describe("drift of one object", () => {
         ],
       },
     ]);
+  });
+
+  it("shows a drifted Secret's keys, never its values, live or in the revision", () => {
+    const secret = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "db", namespace: "shop", managedFields: [] },
+      data: { password: Buffer.from("live-hunter2").toString("base64") },
+    };
+    const wanted = { ...secret, data: { password: Buffer.from("git-hunter2").toString("base64") } };
+    const findings = objectDrift(
+      { ref: { group: "", kind: "Secret", namespace: "shop", name: "db" }, live: secret, applied: wanted },
+      [],
+      "capstan",
+    );
+    expect(findings).toMatchObject([
+      { change: "modified", fields: [{ path: "data.password", live: "*** (before)", revision: "*** (after)" }] },
+    ]);
+    expect(JSON.stringify(findings)).not.toMatch(/hunter2|aHVudGVy|bGl2ZS1odW50ZXIy|Z2l0LWh1bnRlcjI/);
   });
 
   it.each([

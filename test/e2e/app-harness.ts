@@ -12,9 +12,7 @@ import { GitHubState } from "../helpers/github-state.js";
 import { sharedPreviewPool } from "../helpers/preview-pool.js";
 import { pushPayload } from "../helpers/webhooks.js";
 
-/** The id GitHub's example payloads give Codertocat/Hello-World, and its owner's. */
-export const REPOSITORY_ID = 186853002;
-export const OWNER_ID = 21031067;
+export { OWNER_ID, REPOSITORY_ID } from "../helpers/webhooks.js";
 
 export const ZERO = "0".repeat(40);
 /** A 40-hex SHA made of one repeated character. */

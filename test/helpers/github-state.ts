@@ -1,9 +1,10 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
 import * as tar from "tar";
-import { INSTALLATION, OWNER, REPO } from "./webhooks.js";
+import { INSTALLATION, OWNER, OWNER_ID, REPO, REPOSITORY_ID } from "./webhooks.js";
 
 function issueOf(uri: string): number {
   return Number(/\/issues\/(\d+)\/comments/.exec(uri)![1]);
@@ -50,8 +51,17 @@ export class GitHubState {
     id: number;
     ref: string;
     environment: string;
-    statuses: Array<{ state: string; description: string }>;
+    task: string;
+    created_at: string;
+    statuses: Array<{ state: string; description: string; created_at: string }>;
   }> = [];
+  /**
+   * Files on the default branch, as `GET /contents/{path}` serves them (with an ETag, and 304 to a
+   * request that sends it back).
+   */
+  files = new Map<string, string>();
+  /** Conditional requests answered 304. */
+  notModified = 0;
   /** Merged PRs by merge commit SHA, as `GET /commits/{sha}/pulls` answers for a pushed commit. */
   mergedPulls = new Map<
     string,
@@ -214,8 +224,15 @@ export class GitHubState {
       ];
     });
     scope.post(`${base}/deployments`).reply((_uri, body) => {
-      const b = body as { ref: string; environment: string };
-      const deployment = { id: this.nextId++, ref: b.ref, environment: b.environment, statuses: [] };
+      const b = body as { ref: string; environment: string; task?: string };
+      const deployment = {
+        id: this.nextId++,
+        ref: b.ref,
+        environment: b.environment,
+        task: b.task ?? "deploy",
+        created_at: new Date().toISOString(),
+        statuses: [],
+      };
       this.deployments.push(deployment);
       return [201, { id: deployment.id, ref: b.ref, environment: b.environment, sha: b.ref }];
     });
@@ -225,14 +242,84 @@ export class GitHubState {
       const b = body as { state: string; description: string };
       if (b.description.length > 140)
         return [422, { message: "description is too long (maximum is 140 characters)" }];
-      deployment.statuses.push({ state: b.state, description: b.description });
+      deployment.statuses.push({
+        state: b.state,
+        description: b.description,
+        created_at: new Date().toISOString(),
+      });
       return [201, { id: this.nextId++, state: b.state }];
     });
     scope.get(new RegExp(`^${base}/branches/[^/]+$`)).reply((uri) => {
       const sha = this.branches.get(decodeURIComponent(uri.split("/").at(-1)!));
       return sha
-        ? [200, { name: uri.split("/").at(-1), commit: { sha } }]
+        ? [200, { name: uri.split("/").at(-1), commit: { sha, commit: { message: `commit ${sha}` } } }]
         : [404, { message: "Branch not found" }];
+    });
+    // The app's own view: one installation, holding this one repository.
+    scope.get(/^\/app\/installations(\?|$)/).reply(200, [{ id: INSTALLATION, account: { login: OWNER } }]);
+    scope.get(/^\/installation\/repositories(\?|$)/).reply(200, {
+      total_count: 1,
+      repositories: [
+        { id: REPOSITORY_ID, name: REPO, owner: { login: OWNER, id: OWNER_ID }, default_branch: "main" },
+      ],
+    });
+    const state = this;
+    scope.get(new RegExp(`^${base}/contents/`)).reply(function (uri) {
+      const path = decodeURIComponent(new URL(`https://x${uri}`).pathname.slice(`${base}/contents/`.length));
+      const content = state.files.get(path);
+      if (content === undefined) return [404, { message: "Not Found" }];
+      const etag = `"${createHash("sha1").update(content).digest("hex")}"`;
+      if (this.req.headers["if-none-match"] === etag) {
+        state.notModified++;
+        return [304, ""];
+      }
+      return [
+        200,
+        {
+          type: "file",
+          encoding: "base64",
+          size: Buffer.byteLength(content),
+          name: path.split("/").at(-1),
+          path,
+          content: Buffer.from(content).toString("base64"),
+        },
+        { etag },
+      ];
+    });
+    scope.get(new RegExp(`^${base}/pulls\\?`)).reply(() => [
+      200,
+      [...this.prHeads].map(([number, pr]) => ({
+        number,
+        state: "open",
+        head: { sha: pr.head, repo: { full_name: pr.fork ? `someone/${REPO}` : `${OWNER}/${REPO}` } },
+        base: { sha: pr.base, repo: { full_name: `${OWNER}/${REPO}` } },
+      })),
+    ]);
+    scope.get(new RegExp(`^${base}/deployments\\?`)).reply((uri) => {
+      const query = new URL(`https://x${uri}`).searchParams;
+      const listed = this.deployments
+        .filter(
+          (d) =>
+            (!query.get("sha") || d.ref === query.get("sha")) &&
+            (!query.get("environment") || d.environment === query.get("environment")) &&
+            (!query.get("task") || d.task === query.get("task")),
+        )
+        .reverse()
+        .map((d) => ({
+          id: d.id,
+          sha: d.ref,
+          ref: d.ref,
+          environment: d.environment,
+          task: d.task,
+          created_at: d.created_at,
+          payload: { tool: "capstan" },
+        }));
+      return [200, listed];
+    });
+    scope.get(new RegExp(`^${base}/deployments/\\d+/statuses`)).reply((uri) => {
+      const deployment = this.deployments.find((d) => uri.includes(`/deployments/${d.id}/statuses`));
+      if (!deployment) return [404, { message: "Not Found" }];
+      return [200, [...deployment.statuses].reverse()];
     });
     scope.get(new RegExp(`^${base}/issues\\?`)).reply((uri) => {
       const query = new URLSearchParams(uri.split("?")[1]);

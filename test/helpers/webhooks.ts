@@ -11,6 +11,9 @@ interface ExampleSet {
 export const INSTALLATION = 42;
 export const OWNER = "Codertocat";
 export const REPO = "Hello-World";
+/** The id GitHub's example payloads give Codertocat/Hello-World, and its owner's. */
+export const REPOSITORY_ID = 186853002;
+export const OWNER_ID = 21031067;
 
 /**
  * A real webhook payload from `@octokit/webhooks-examples` (GitHub's own examples), adapted only where the

@@ -53,6 +53,56 @@ describe("the drift issue", () => {
     expect(body).toContain("not people");
   });
 
+  it("shows each changed object's fields as a collapsible diff: the revision's value, then the live one", () => {
+    const edited: DriftFinding[] = [
+      {
+        change: "modified",
+        ref: web,
+        fields: [
+          {
+            path: "spec.template.spec.containers[name=web].image",
+            live: "nginx:9.9",
+            revision: "nginx:1.27",
+          },
+          {
+            path: "spec.template.spec.containers[name=web].env[name=DEBUG]",
+            live: '{"name":"DEBUG","value":"1"}',
+          },
+        ],
+      },
+    ];
+    const body = driftIssueBody({ ...report, findings: edited });
+    expect(body).toContain(
+      [
+        "<details><summary>Deployment/shop/web: 2 fields</summary>",
+        "",
+        "```diff",
+        "@@ spec.template.spec.containers[name=web].image",
+        "- nginx:1.27",
+        "+ nginx:9.9",
+        "@@ spec.template.spec.containers[name=web].env[name=DEBUG]",
+        '+ {"name":"DEBUG","value":"1"}',
+        "```",
+        "",
+        "</details>",
+      ].join("\n"),
+    );
+    expect(body).toContain("`-` is the synced revision, `+` is live");
+  });
+
+  it("keeps a value that holds a fence or markup inside its block", () => {
+    const hostile: DriftFinding[] = [
+      {
+        change: "modified",
+        ref: { ...web, name: "<b>x</b>" },
+        fields: [{ path: "data.x", live: "```\n<img>" }],
+      },
+    ];
+    const body = driftIssueBody({ ...report, findings: hostile });
+    expect(body).toContain("<summary>Deployment/shop/&lt;b&gt;x&lt;/b&gt;: 1 field</summary>");
+    expect(body).toContain("````diff");
+  });
+
   it("stays within GitHub's limit for an issue body however many objects drifted", () => {
     const many: DriftFinding[] = Array.from({ length: 5000 }, (_, i) => ({
       change: "missing",
