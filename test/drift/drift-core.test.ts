@@ -142,7 +142,10 @@ describe("drift of one object", () => {
       "capstan",
     );
     expect(findings).toMatchObject([
-      { change: "modified", fields: [{ path: "data.password", live: "*** (before)", revision: "*** (after)" }] },
+      {
+        change: "modified",
+        fields: [{ path: "data.password", live: "*** (before)", revision: "*** (after)" }],
+      },
     ]);
     expect(JSON.stringify(findings)).not.toMatch(/hunter2|aHVudGVy|bGl2ZS1odW50ZXIy|Z2l0LWh1bnRlcjI/);
   });

@@ -148,27 +148,37 @@ export async function testServer(
   const address = http.address();
   const port = typeof address === "object" && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
-  const deliver = async (name: string, id: string, payload: unknown) => {
-    const body = JSON.stringify(payload);
-    const signature = createHmac("sha256", "test-secret").update(body).digest("hex");
-    const response = await fetch(`${url}/api/github/webhooks`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-github-event": name,
-        "x-github-delivery": id,
-        "x-hub-signature-256": `sha256=${signature}`,
-      },
-      body,
-    });
-    await response.arrayBuffer();
-    return response.status;
-  };
+  const deliver = (name: string, id: string, payload: unknown) =>
+    deliverWebhook(url, "test-secret", name, id, payload);
   return { url, deliver, sent, invalid, stop: () => server.stop() };
 }
 
+/** Sends a webhook to a Capstan server as GitHub does: signed, over HTTP; resolves with its status. */
+export async function deliverWebhook(
+  url: string,
+  secret: string,
+  name: string,
+  id: string,
+  payload: unknown,
+): Promise<number> {
+  const body = JSON.stringify(payload);
+  const signature = createHmac("sha256", secret).update(body).digest("hex");
+  const response = await fetch(`${url}/api/github/webhooks`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": name,
+      "x-github-delivery": id,
+      "x-hub-signature-256": `sha256=${signature}`,
+    },
+    body,
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
 // Probot takes port 0 for "unset" and listens on 3000, so ask the kernel for a free port first.
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer().listen(0, "127.0.0.1", () => {
       const address = probe.address();
@@ -178,7 +188,8 @@ function freePort(): Promise<number> {
   });
 }
 
-function testKey(): string {
+/** A fresh RSA key for the test app (Probot signs its JWTs with it; the mock never checks them). */
+export function testKey(): string {
   return generateKeyPairSync("rsa", {
     modulusLength: 2048,
     privateKeyEncoding: { type: "pkcs1", format: "pem" },
