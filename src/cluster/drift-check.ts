@@ -63,6 +63,13 @@ export async function checkDrift(
   const live = new Map(set.members.map((m) => [refKey(m.ref), m]));
   const findings: DriftFinding[] = [];
   const errors: ObjectError[] = [];
+  const pending: Array<{
+    m: (typeof desired)[number];
+    object: KubeObject;
+    key: string;
+    listed: Record<string, unknown>;
+    header: string;
+  }> = [];
   for (const m of desired) {
     const member = live.get(refKey(m.ref));
     live.delete(refKey(m.ref));
@@ -75,36 +82,50 @@ export async function checkDrift(
     // known from the list; the fields taken live are the same at every version too.
     const listed = member.object as Record<string, unknown>;
     const object = desiredForDrift(m.object, scaled, listed);
-    const version = String((listed.metadata as { resourceVersion?: string } | undefined)?.resourceVersion);
-    const key = `${refKey(m.ref)}@${version}#${hash(object)}`;
+    const key = `${refKey(m.ref)}@${resourceVersionOf(listed)}#${hash(object)}`;
     const cached = cache.get(key);
-    if (cached) {
-      findings.push(...cached);
-      continue;
-    }
-    try {
-      // Listed at the group's preferred version; compared at the version the revision writes.
-      let current = listed;
-      if (member.header.apiVersion !== object.apiVersion) {
-        requests.reads++;
-        current = (await cluster.objects.read(objectHeader(m))) as unknown as Record<string, unknown>;
-      }
-      requests.dryRuns++;
-      const applied = (await cluster.objects.patch(
-        object as never,
-        undefined,
-        "All",
-        FIELD_MANAGER,
-        true,
-        PatchStrategy.ServerSideApply,
-      )) as unknown as Record<string, unknown>;
-      const found = objectDrift({ ref: m.ref, live: current, applied }, environment.ignore, FIELD_MANAGER);
-      cache.set(key, found);
-      findings.push(...found);
-    } catch (err) {
-      if (isNotFound(err)) findings.push({ change: "missing", ref: m.ref });
-      else errors.push(new ObjectError(m.ref, "dry-run", err));
-    }
+    if (cached) findings.push(...cached);
+    else pending.push({ m, object, key, listed, header: member.header.apiVersion });
+  }
+  // Dry runs go a few at a time, like the sync's applies: one connection each, none waiting on another.
+  for (let i = 0; i < pending.length; i += DRY_RUN_CONCURRENCY) {
+    await Promise.all(
+      pending.slice(i, i + DRY_RUN_CONCURRENCY).map(async ({ m, object, key, listed, header }) => {
+        try {
+          // Listed at the group's preferred version; compared at the version the revision writes.
+          let current = listed;
+          if (header !== object.apiVersion) {
+            requests.reads++;
+            current = (await cluster.objects.read(objectHeader(m))) as unknown as Record<string, unknown>;
+          }
+          requests.dryRuns++;
+          const applied = (await cluster.objects.patch(
+            object as never,
+            undefined,
+            "All",
+            FIELD_MANAGER,
+            true,
+            PatchStrategy.ServerSideApply,
+          )) as unknown as Record<string, unknown>;
+          // The object changed between the list and the dry run (a controller wrote its status or an
+          // annotation): the dry run shows the newer version, so compare it with that one.
+          if (resourceVersionOf(applied) !== resourceVersionOf(current)) {
+            requests.reads++;
+            current = (await cluster.objects.read(objectHeader(m))) as unknown as Record<string, unknown>;
+          }
+          const found = objectDrift(
+            { ref: m.ref, live: current, applied },
+            environment.ignore,
+            FIELD_MANAGER,
+          );
+          cache.set(key, found);
+          findings.push(...found);
+        } catch (err) {
+          if (isNotFound(err)) findings.push({ change: "missing", ref: m.ref });
+          else errors.push(new ObjectError(m.ref, "dry-run", err));
+        }
+      }),
+    );
   }
   for (const member of live.values()) {
     if (member.annotations?.[DRIFT_ANNOTATION] === "ignore") continue;
@@ -112,6 +133,12 @@ export async function checkDrift(
   }
   findings.sort((a, b) => compareRefs(a.ref, b.ref) || a.change.localeCompare(b.change));
   return { revision: set.revision, findings, errors, requests };
+}
+
+const DRY_RUN_CONCURRENCY = 8;
+
+function resourceVersionOf(object: Record<string, unknown>): string | undefined {
+  return (object.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
 }
 
 function hash(object: KubeObject): string {
