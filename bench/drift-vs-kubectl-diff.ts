@@ -8,7 +8,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import yaml from "js-yaml";
 import { startOwnCluster } from "../scripts/cluster/own-cluster.js";
 import { putToolsOnPath } from "../scripts/tools-bin.js";
 import { type ClusterClient, checkDrift, clientFor, type DriftCache } from "../src/cluster/index.js";
@@ -17,52 +16,10 @@ import { readTreeConfig } from "../src/flows/tree-config.js";
 import type { Manifest } from "../src/manifests/index.js";
 import { renderEnvironment } from "../src/render/index.js";
 import { compare } from "./harness.js";
+import { benchObjects } from "./objects.js";
 
 const bin = putToolsOnPath();
 const work = mkdtempSync(join(tmpdir(), "capstan-bench-drift-"));
-
-// `count` objects of one environment: ConfigMaps, Services, Deployments (scaled to zero) and
-// ServiceAccounts, as the sync benchmark has them.
-function objects(namespace: string, count: number): string {
-  const docs: object[] = [];
-  for (let i = 0; docs.length < count; i++) {
-    const name = `app-${i}`;
-    const labels = { app: name };
-    docs.push({
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name, namespace, labels },
-      data: { i: String(i) },
-    });
-    if (docs.length % 4 === 0)
-      docs.push({
-        apiVersion: "v1",
-        kind: "Service",
-        metadata: { name, namespace, labels },
-        spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] },
-      });
-    if (docs.length % 5 === 0)
-      docs.push({
-        apiVersion: "apps/v1",
-        kind: "Deployment",
-        metadata: { name, namespace, labels },
-        spec: {
-          replicas: 0,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels },
-            spec: { containers: [{ name: "main", image: `registry.invalid/${name}:1` }] },
-          },
-        },
-      });
-    if (docs.length % 9 === 0)
-      docs.push({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace, labels } });
-  }
-  return docs
-    .slice(0, count)
-    .map((d) => yaml.dump(d))
-    .join("---\n");
-}
 
 interface Synced {
   name: string;
@@ -80,7 +37,7 @@ async function synced(client: ClusterClient, namespace: string, count: number): 
     join(repo, ".github/capstan.yml"),
     `environments:\n  - name: bench\n    path: deploy\n    namespace: ${namespace}\n`,
   );
-  const text = objects(namespace, count);
+  const text = benchObjects(namespace, count);
   writeFileSync(join(repo, "deploy/objects.yaml"), text);
   const file = join(work, `${namespace}.yaml`);
   writeFileSync(file, text);

@@ -6,7 +6,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import yaml from "js-yaml";
 import { startOwnCluster } from "../scripts/cluster/own-cluster.js";
 import { putToolsOnPath } from "../scripts/tools-bin.js";
 import { type ClusterClient, clientFor } from "../src/cluster/index.js";
@@ -14,54 +13,12 @@ import { deployEnvironment } from "../src/flows/deploy.js";
 import { readTreeConfig } from "../src/flows/tree-config.js";
 import { renderEnvironment } from "../src/render/index.js";
 import { compare, ROOT } from "./harness.js";
+import { benchObjects } from "./objects.js";
 
 const OBJECTS = 1_000;
 const bin = putToolsOnPath();
 
 const work = mkdtempSync(join(tmpdir(), "capstan-bench-sync-"));
-
-// 1,000 objects of one environment: ConfigMaps, Services, Deployments (scaled to zero, so
-// controllers stay out of the timing) and ServiceAccounts.
-function objects(namespace: string): string {
-  const docs: object[] = [];
-  for (let i = 0; docs.length < OBJECTS; i++) {
-    const name = `app-${i}`;
-    const labels = { app: name, team: `team-${i % 7}` };
-    docs.push({
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name, namespace, labels },
-      data: { index: String(i), mode: "bench" },
-    });
-    if (docs.length % 4 === 0)
-      docs.push({
-        apiVersion: "v1",
-        kind: "Service",
-        metadata: { name, namespace, labels },
-        spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] },
-      });
-    if (docs.length % 5 === 0)
-      docs.push({
-        apiVersion: "apps/v1",
-        kind: "Deployment",
-        metadata: { name, namespace, labels },
-        spec: {
-          replicas: 0,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels },
-            spec: { containers: [{ name: "main", image: `registry.invalid/${name}:1` }] },
-          },
-        },
-      });
-    if (docs.length % 9 === 0)
-      docs.push({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace, labels } });
-  }
-  return docs
-    .slice(0, OBJECTS)
-    .map((d) => yaml.dump(d))
-    .join("---\n");
-}
 
 // A repository of one environment in namespace `ns`, for capstan; the same objects in one file, for kubectl.
 function prepare(ns: string): { ns: string; repo: string; file: string } {
@@ -72,7 +29,7 @@ function prepare(ns: string): { ns: string; repo: string; file: string } {
     join(repo, ".github/capstan.yml"),
     `environments:\n  - name: bench\n    path: deploy\n    namespace: ${ns}\n`,
   );
-  const text = objects(ns);
+  const text = benchObjects(ns, OBJECTS);
   writeFileSync(join(repo, "deploy/objects.yaml"), text);
   const file = join(work, `${ns}.yaml`);
   writeFileSync(file, text);

@@ -161,17 +161,22 @@ export async function contextInput(deps: AppDeps, context: Context) {
   });
 }
 
+/** A repository some work is for, as a webhook or a sweep knows it. */
+export interface RepositoryTarget<Ids = { id: number; ownerId: number }> {
+  /** Authenticated as the repository's installation. */
+  octokit: GitHub;
+  installation: number;
+  log: Log;
+  repo: Repo;
+  /** The numeric ids of the repository and its owner. */
+  ids: Ids;
+  defaultBranch: string;
+}
+
 /** The parts of a preview's input that depend on the repository only (a webhook's, or a sweep's). */
 export async function repositoryInput(
   deps: AppDeps,
-  target: {
-    octokit: GitHub;
-    installation: number;
-    log: Log;
-    repo: Repo;
-    ids: { id?: number; ownerId?: number };
-    defaultBranch: string;
-  },
+  target: RepositoryTarget<{ id?: number; ownerId?: number }>,
 ) {
   if (!deps.identity) throw new Error("the app's identity is not wired (createApp sets it)");
   return {
@@ -191,17 +196,7 @@ export async function repositoryInput(
 }
 
 /** The parts of a deploy's input that depend on the repository only (a push's, or a sweep's). */
-export function deployInput(
-  deps: AppDeps,
-  target: {
-    octokit: GitHub;
-    installation: number;
-    log: Log;
-    repo: Repo;
-    ids: { id: number; ownerId: number };
-    defaultBranch: string;
-  },
-) {
+export function deployInput(deps: AppDeps, target: RepositoryTarget) {
   return {
     octokit: target.octokit,
     pacer: deps.pacerFor(target.installation),
