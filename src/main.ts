@@ -2,8 +2,9 @@
 // setup page, which registers the app from app.yml. HOST and PORT are honoured (Probot listens on
 // localhost unless HOST says otherwise). On SIGTERM it stops taking webhooks, lets queued work finish and
 // exits.
-import { type ApplicationFunctionOptions, type Probot, run } from "probot";
+import { type ApplicationFunctionOptions, type Probot, ProbotOctokit, run } from "probot";
 import { readServerConfig, unpinnedEntries } from "./config/index.js";
+import { requestMetrics } from "./github/request-metrics.js";
 import { type AppDeps, createDeps } from "./handlers/deps.js";
 import { createApp } from "./index.js";
 
@@ -14,14 +15,20 @@ const serverConfig = process.env.CAPSTAN_CONFIG
 
 let deps: AppDeps | undefined;
 let log: Probot["log"] | undefined;
-const server = await run((app: Probot, options: ApplicationFunctionOptions) => {
-  log = app.log;
-  deps = createDeps(app.log, { server: serverConfig, sweeps: true });
-  if (!serverConfig)
-    app.log.info("CAPSTAN_CONFIG is not set: no clusters are configured, and cluster names are not checked");
-  for (const line of serverConfig ? unpinnedEntries(serverConfig) : []) app.log.warn(line);
-  return createApp(deps)(app, options);
-});
+const server = await run(
+  (app: Probot, options: ApplicationFunctionOptions) => {
+    log = app.log;
+    deps = createDeps(app.log, { server: serverConfig, sweeps: true });
+    if (!serverConfig)
+      app.log.info(
+        "CAPSTAN_CONFIG is not set: no clusters are configured, and cluster names are not checked",
+      );
+    for (const line of serverConfig ? unpinnedEntries(serverConfig) : []) app.log.warn(line);
+    return createApp(deps)(app, options);
+  },
+  // Every request to GitHub is counted for /metrics.
+  { Octokit: ProbotOctokit.plugin(requestMetrics) },
+);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

@@ -37,7 +37,7 @@ export interface ReconcilerInput {
  * work; what they find is queued like a webhook's.
  */
 export class Reconciler {
-  private readonly scheduler: Scheduler;
+  private scheduler: Scheduler;
   private readonly cache = new ConditionalCache();
   private readonly sweeps: WorkQueue;
   private repositories = new Map<string, Installed>();
@@ -45,11 +45,13 @@ export class Reconciler {
 
   constructor(private readonly input: ReconcilerInput) {
     this.scheduler = new Scheduler(input.log, input.random);
-    this.sweeps = new WorkQueue(input.log, 2);
+    this.sweeps = new WorkQueue(input.log, 2, "sweeps");
   }
 
-  /** Starts the sweeps: discovery now, the others at their phases. */
+  /** Starts the sweeps: discovery now, the others at their phases (again after a `stop`). */
   start(): void {
+    this.scheduler.stop();
+    this.scheduler = new Scheduler(this.input.log, this.input.random);
     const interval = parseDuration(this.input.deps.server?.reconcile.repositories ?? "10m");
     this.scheduler.every(DISCOVER, interval, () => this.discover(), { immediate: true });
   }

@@ -1,3 +1,5 @@
+import { metrics } from "./metrics.js";
+
 /** Something to log to; Probot's pino logger fits. */
 export interface Log {
   info(obj: object, msg?: string): void;
@@ -17,19 +19,24 @@ type Job = () => Promise<unknown>;
  */
 export class WorkQueue {
   private readonly running = new Map<string, Promise<void>>();
-  private readonly waiting = new Map<string, Job>();
+  private readonly waiting = new Map<string, { job: Job; queued: number }>();
 
   constructor(
     private readonly log: Log,
     private readonly concurrency = 4,
+    /** The queue's name in the metrics. */
+    private readonly name = "work",
   ) {}
 
   /** Queues a job for a key. */
   push(key: string, job: Job): void {
     if (this.waiting.has(key)) this.log.info({ key }, "superseded a queued job");
     // Re-inserting moves the key to the back: arrival order of the newest job.
+    // A superseded job's wait counts from the first push: that is how long the key has waited.
+    const queued = this.waiting.get(key)?.queued ?? performance.now();
     this.waiting.delete(key);
-    this.waiting.set(key, job);
+    this.waiting.set(key, { job, queued });
+    this.measure();
     setImmediate(() => this.pump());
   }
 
@@ -39,22 +46,29 @@ export class WorkQueue {
   }
 
   private pump(): void {
-    for (const [key, job] of this.waiting) {
+    for (const [key, { job, queued }] of this.waiting) {
       if (this.running.size >= this.concurrency) return;
       if (this.running.has(key)) continue;
       this.waiting.delete(key);
+      metrics.queueWait.observe({ queue: this.name }, (performance.now() - queued) / 1000);
       const run = (async () => {
         try {
           await job();
         } catch (err) {
+          metrics.jobsFailed.inc({ queue: this.name });
           this.log.error({ key, err }, "job failed");
         }
       })().finally(() => {
         this.running.delete(key);
+        this.measure();
         this.pump();
       });
       this.running.set(key, run);
     }
+  }
+
+  private measure(): void {
+    metrics.queueDepth.set({ queue: this.name }, this.running.size + this.waiting.size);
   }
 
   /** Resolves when no job runs or waits (for tests and a graceful shutdown). */

@@ -89,6 +89,31 @@ export const reconcileSchema = z
   .prefault({})
   .meta({ description: "The periodic sweeps: lost webhooks, drift and heals." });
 
+/**
+ * Several replicas, one leader: the replica holding this Lease runs the sweeps; every replica serves
+ * webhooks. Without this section (Capstan on a laptop, or one replica), the process is its own leader.
+ */
+export const leaderElectionSchema = z
+  .strictObject({
+    /** The cluster (one of `clusters`) that holds the Lease: where Capstan itself runs. */
+    cluster: z.string().meta({ description: "The cluster, of those under clusters, that holds the Lease." }),
+    /** Capstan's own namespace. */
+    namespace: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: "must be a namespace name" })
+      .meta({
+        description: "Capstan's own namespace, where the Lease lives.",
+      }),
+    name: z
+      .string()
+      .default("capstan-leader")
+      .meta({ description: "The Lease's name. Default capstan-leader." }),
+    leaseDuration: duration("How long a leader that stopped renewing keeps the Lease", "15s"),
+    renewDeadline: duration("How long a leader tries to renew before it stops leading", "10s"),
+    retryPeriod: duration("How often replicas try to take or renew the Lease", "2s"),
+  })
+  .meta({ description: "Leader election: only the Lease holder runs the sweeps." });
+
 function isDuration(text: string): boolean {
   try {
     parseDuration(text);
@@ -207,6 +232,8 @@ export const serverConfigSchema = z
     previews: previewsSchema,
     /** The periodic sweeps. */
     reconcile: reconcileSchema,
+    /** Which replica runs the sweeps. */
+    leaderElection: leaderElectionSchema.optional(),
   })
   .meta({ title: "Capstan server configuration (CAPSTAN_CONFIG)" });
 
@@ -228,8 +255,16 @@ export function parseServerConfig(text: string, file: string): ServerConfig {
   return parseYamlConfig(text, file, serverConfigSchema, {
     maxBytes: 1024 * 1024,
     emptyMessage: "is empty; it needs clusters and repositories",
-    semantic: (config) =>
-      Object.entries(config.repositories).flatMap(([repo, entry]) =>
+    semantic: (config) => [
+      ...(config.leaderElection && !(config.leaderElection.cluster in config.clusters)
+        ? [
+            {
+              path: ["leaderElection", "cluster"],
+              message: `cluster "${config.leaderElection.cluster}" is not defined under clusters`,
+            },
+          ]
+        : []),
+      ...Object.entries(config.repositories).flatMap(([repo, entry]) =>
         entry.clusters.flatMap((grant, i): SemanticProblem[] => {
           const name = grantName(grant);
           const path = ["repositories", repo, "clusters", i];
@@ -240,6 +275,7 @@ export function parseServerConfig(text: string, file: string): ServerConfig {
           return [];
         }),
       ),
+    ],
   });
 }
 

@@ -5,6 +5,7 @@ import type { ServerConfig } from "../config/index.js";
 import type { ConditionalCache } from "../github/conditional.js";
 import { inFlight, priorDeployment } from "../github/deployments.js";
 import type { GitHub } from "../github/types.js";
+import { metrics } from "../metrics.js";
 import type { Installed } from "./discover.js";
 import { planPush } from "./push-plan.js";
 
@@ -39,15 +40,20 @@ export async function branchBehind(input: {
   const identity = { ...installed.repo, ...installed.ids };
   const plan = planPush(installed.config, input.server, identity, input.branch, installed.defaultBranch);
   const owner = { id: installed.ids.id, name: `${installed.repo.owner}/${installed.repo.repo}` };
+  let behind = false;
   for (const decision of plan.decisions) {
     if (decision.action !== "deploy") continue;
     const env = decision.environment;
     const cluster = input.connect(env.cluster!);
     const synced = await syncedRevision(cluster, env.name, env.namespace, owner).catch(() => null);
-    if (synced !== head.sha) return head;
+    metrics.behind.set({ repository: owner.name, environment: env.name }, synced === head.sha ? 0 : 1);
+    if (synced !== head.sha) {
+      behind = true;
+      continue;
+    }
     const get = <T>(route: string, params: Record<string, unknown>) => cache.get<T>(octokit, route, params);
     const prior = await priorDeployment(octokit, installed.repo, head.sha, env.name, get);
-    if (prior && (inFlight(prior) || prior.state === "error")) return head;
+    if (prior && (inFlight(prior) || prior.state === "error")) behind = true;
   }
-  return undefined;
+  return behind ? head : undefined;
 }

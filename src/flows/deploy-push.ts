@@ -24,6 +24,7 @@ import { fetchTree } from "../github/tarball.js";
 import type { GitHub, Repo } from "../github/types.js";
 import { unhealthyLines } from "../health/index.js";
 import { formatRef, type Manifest, refKey } from "../manifests/index.js";
+import { metrics } from "../metrics.js";
 import { type RenderOptions, renderEnvironment } from "../render/index.js";
 import {
   type DeployOutcome,
@@ -33,7 +34,7 @@ import {
   revertBody,
   statusDescription,
 } from "../report/deploy.js";
-import { deployEnvironment } from "./deploy.js";
+import { type DeployResult, deployEnvironment } from "./deploy.js";
 import { planPush } from "./push-plan.js";
 import { readTreeConfig } from "./tree-config.js";
 
@@ -287,6 +288,7 @@ async function deployOne(
         health: { terminationMessages: input.server!.clusters[env.cluster!]?.terminationMessages },
       });
       const count = (action: string) => result.sync.applied.filter((r) => r.action === action).length;
+      observeDeploy(fullName(input.repo), env.name, result);
       return {
         environment: env.name,
         created: count("created"),
@@ -309,6 +311,17 @@ async function deployOne(
     },
     resume,
   );
+}
+
+/** Records one environment's deploy in the metrics: its durations and what it applied and pruned. */
+export function observeDeploy(repository: string, environment: string, result: DeployResult): void {
+  metrics.syncs.observe(result.durationMs / 1000);
+  if (result.health) metrics.healthWaits.observe(result.health.durationMs / 1000);
+  for (const applied of result.sync.applied) {
+    if (!applied.error) metrics.applied.inc({ repository, environment, action: applied.action });
+  }
+  const pruned = result.sync.pruned.filter((p) => !p.error).length;
+  if (pruned > 0) metrics.pruned.inc({ repository, environment }, pruned);
 }
 
 async function treeAt(input: PushDeployInput, sha: string, configAt: ConfigAt): Promise<Baseline> {
@@ -365,15 +378,10 @@ async function record(
     outcome = { environment: env.name, error: errorMessage(err) };
   }
   outcome.deploymentUrl = `https://github.com/${repo.owner}/${repo.repo}/deployments`;
-  await setDeploymentStatus(
-    octokit,
-    pacer,
-    repo,
-    id,
-    // Cut off by a stopping server: `error`, so the sweep after a restart knows to carry it on.
-    deploySucceeded(outcome) ? "success" : input.signal?.aborted ? "error" : "failure",
-    statusDescription(outcome),
-  );
+  // Cut off by a stopping server: `error`, so the sweep after a restart knows to carry it on.
+  const state = deploySucceeded(outcome) ? "success" : input.signal?.aborted ? "error" : "failure";
+  await setDeploymentStatus(octokit, pacer, repo, id, state, statusDescription(outcome));
+  metrics.deployments.inc({ repository: fullName(repo), environment: env.name, result: state });
   return outcome;
 }
 
@@ -411,6 +419,7 @@ async function maybeRevert(
       title,
       body,
     });
+    metrics.reverts.inc({ repository: fullName(input.repo) });
     const notes = [`Health failed, so Capstan opened a revert: #${revert.number} (${revert.url}).`];
     const wantsMerge = enabled.some(
       (o) => config?.environments.find((e) => e.name === o.environment)?.revert.autoMerge,

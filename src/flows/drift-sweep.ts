@@ -29,6 +29,7 @@ import { fetchTree } from "../github/tarball.js";
 import type { GitHub, Repo } from "../github/types.js";
 import type { HealthOptions } from "../health/index.js";
 import type { Manifest } from "../manifests/index.js";
+import { metrics } from "../metrics.js";
 import { type RenderOptions, renderEnvironment } from "../render/index.js";
 import type { DriftReport } from "../report/drift.js";
 import type { Log } from "../work-queue.js";
@@ -166,6 +167,9 @@ export async function sweepEnvironmentDrift(input: DriftSweepInput): Promise<Dri
     }
   }
   if (!sameState(previous, state)) await writeDriftState(input.cluster, env.name, env.namespace, state);
+  const labels = { repository: `${input.repo.owner}/${input.repo.repo}`, environment: env.name };
+  metrics.drifted.set(labels, state.confirmed ? 1 : 0);
+  metrics.driftChecked.set(labels, now.getTime() / 1000);
   input.log.info(
     { environment: env.name, edge: step.edge, findings: check.findings.length, requests: check.requests },
     "drift checked",
@@ -314,6 +318,11 @@ async function heal(
     message = `re-applying ${short} failed: ${errorMessage(err)}`;
   }
   await setDeploymentStatus(octokit, pacer, repo, deployment, ok ? "success" : "failure", message);
+  metrics.deployments.inc({
+    repository: `${repo.owner}/${repo.repo}`,
+    environment: env.name,
+    result: ok ? "success" : "failure",
+  });
   input.log.info({ environment: env.name, revision, ok, deployment }, "drift heal");
   return { ok, deployment, message };
 }

@@ -26,10 +26,14 @@ export interface PreviewTask {
 }
 
 /** How a preview task ended, as plain data (errors do not keep their class across threads). */
-export type PreviewTaskResult =
+export type PreviewTaskResult = (
   | { kind: "published"; publication: Publication }
   | { kind: "config-error"; file: string; problems: ConfigProblem[] }
-  | { kind: "error"; usage: boolean; message: string };
+  | { kind: "error"; usage: boolean; message: string }
+) & {
+  /** How long each render took, for the server's metrics (a worker's own metrics reach no one). */
+  renders?: Array<[renderer: string, seconds: number]>;
+};
 
 /**
  * Renders, diffs and checks a pull request and builds everything it will publish. CPU-heavy and

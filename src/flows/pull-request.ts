@@ -14,6 +14,7 @@ import {
 } from "../github/sticky-comment.js";
 import { fetchTree } from "../github/tarball.js";
 import type { GitHub, Repo } from "../github/types.js";
+import { metrics } from "../metrics.js";
 import type { RenderOptions } from "../render/index.js";
 import type { Log } from "../work-queue.js";
 import { DIFF_CHECK, POLICY_CHECK } from "./preview-publication.js";
@@ -73,6 +74,17 @@ export { DIFF_CHECK, MAX_ANNOTATIONS, POLICY_CHECK } from "./preview-publication
  * failing checks with an annotation on the config line and a short comment.
  */
 export async function previewPullRequest(input: PullRequestPreviewInput): Promise<PreviewOutcome> {
+  const started = performance.now();
+  let outcome: PreviewOutcome | "error" = "error";
+  try {
+    outcome = await previewOrFail(input);
+    return outcome;
+  } finally {
+    metrics.previews.observe({ outcome }, (performance.now() - started) / 1000);
+  }
+}
+
+async function previewOrFail(input: PullRequestPreviewInput): Promise<PreviewOutcome> {
   try {
     return await preview(input);
   } catch (err) {

@@ -80,7 +80,42 @@ export async function upsertPreviewComment(
     await pacer.write(() => octokit.rest.issues.deleteComment({ ...repo, comment_id: comment.id }));
     result.deleted++;
   }
+  if (result.created > 0) result.deleted += await removeTwins(octokit, pacer, identity, repo, issue);
   return result;
+}
+
+// Two replicas that preview the same PR at once (GitHub redelivered a webhook to the other one) may each
+// find no comment and create one. After creating, look again and keep only the oldest of each part:
+// both replicas keep the same one, and a comment the other already deleted is not an error.
+async function removeTwins(
+  octokit: GitHub,
+  pacer: Pacer,
+  identity: AppIdentity,
+  repo: Repo,
+  issue: number,
+): Promise<number> {
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+    ...repo,
+    issue_number: issue,
+    per_page: 100,
+  });
+  const oldest = new Map<number, number>();
+  const twins: number[] = [];
+  for (const c of [...comments].sort((a, b) => a.id - b.id)) {
+    const match = MARKER.exec(c.body ?? "");
+    if (!match || !isOurs(c, identity)) continue;
+    const part = Number(match[1]);
+    if (oldest.has(part)) twins.push(c.id);
+    else oldest.set(part, c.id);
+  }
+  for (const id of twins) {
+    await pacer
+      .write(() => octokit.rest.issues.deleteComment({ ...repo, comment_id: id }))
+      .catch((err: { status?: number }) => {
+        if (err.status !== 404) throw err;
+      });
+  }
+  return twins.length;
 }
 
 /** Whether the PR has a preview comment already (so that a change that no longer affects anything says so). */

@@ -8,7 +8,8 @@ import { defaultPacerOptions, Pacer, type PacerOptions } from "../github/pacer.j
 import type { AppIdentity } from "../github/sticky-comment.js";
 import { defaultTreeCacheDir } from "../github/tree-cache.js";
 import type { GitHub, Repo } from "../github/types.js";
-import { defaultRenderOptions, type RenderOptions } from "../render/index.js";
+import { metrics } from "../metrics.js";
+import { defaultRenderOptions, observeRenders, type RenderOptions } from "../render/index.js";
 import { type Log, WorkQueue } from "../work-queue.js";
 import { defaultWorkerPoolOptions, WorkerPool, type WorkerPoolOptions } from "../worker-pool.js";
 
@@ -79,13 +80,15 @@ export function createDeps(
     sweeps?: boolean;
   } = {},
 ): AppDeps {
+  // Renders in this thread (deploys, drift checks, previews without a pool) are measured directly.
+  observeRenders((renderer, seconds) => metrics.renders.observe({ renderer }, seconds));
   const pacers = new Map<number, Pacer>();
   const clusters = new Map<string, ClusterClient>();
   const deliveries = new Set<string>();
   const refusals = new Set<string>();
   return {
-    queue: new WorkQueue(log),
-    deploys: new WorkQueue(log),
+    queue: new WorkQueue(log, 4, "previews"),
+    deploys: new WorkQueue(log, 4, "deploys"),
     shutdown: new AbortController(),
     previews: overrides.previewPool ?? previewPool({ ...budgetsOf(overrides.server), ...overrides.previews }),
     server: overrides.server,
@@ -190,7 +193,11 @@ export async function repositoryInput(
     render: deps.render,
     server: deps.server,
     identity: await deps.identity(),
-    runPreview: (task: PreviewTask) => deps.previews.run(task),
+    runPreview: async (task: PreviewTask) => {
+      const result = await deps.previews.run(task);
+      for (const [renderer, seconds] of result.renders ?? []) metrics.renders.observe({ renderer }, seconds);
+      return result;
+    },
     clusterFor: (name: string) => deps.clusterFor(name),
   } satisfies Partial<PullRequestPreviewInput>;
 }

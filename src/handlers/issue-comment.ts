@@ -15,7 +15,7 @@ export function onIssueComment(deps: AppDeps) {
     const { comment, issue, sender } = context.payload;
     if (!issue.pull_request || sender.type === "Bot") return;
     const command = parsePrCommand(comment.body);
-    if (!command || !deps.firstDelivery(context.id)) return;
+    if (!command) return;
     const { owner, repo: name } = context.repo();
     deps.queue.push(`${owner}/${name}#${issue.number}:comment:${comment.id}`, async () => {
       const input = await contextInput(deps, context);

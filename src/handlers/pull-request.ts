@@ -7,7 +7,6 @@ export function onPullRequest(deps: AppDeps) {
   return async (
     context: Context<"pull_request.opened" | "pull_request.synchronize" | "pull_request.reopened">,
   ) => {
-    if (!deps.firstDelivery(context.id)) return;
     const pr = context.payload.pull_request;
     deps.queue.push(prKey(context, pr.number), async () =>
       previewPullRequest({

@@ -6,7 +6,7 @@ import { type AppDeps, branchKey, deployInput } from "./deps.js";
 export function onPush(deps: AppDeps) {
   return async (context: Context<"push">) => {
     const push = context.payload;
-    if (!deps.firstDelivery(context.id) || push.deleted || !push.ref.startsWith("refs/heads/")) return;
+    if (push.deleted || !push.ref.startsWith("refs/heads/")) return;
     const branch = push.ref.slice("refs/heads/".length);
     const target = {
       octokit: context.octokit,

@@ -5,7 +5,6 @@ import { type AppDeps, contextInput, prKey } from "./deps.js";
 /** The re-run buttons of the Checks tab: preview again every PR the check run or suite belongs to. */
 export function onRerequested(deps: AppDeps) {
   return async (context: Context<"check_run.rerequested" | "check_suite.rerequested">) => {
-    if (!deps.firstDelivery(context.id)) return;
     const payload = context.payload;
     const { pull_requests, head_sha } = "check_run" in payload ? payload.check_run : payload.check_suite;
     let numbers = pull_requests.map((pr) => pr.number);

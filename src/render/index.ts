@@ -3,8 +3,10 @@ export { findKustomization, isRemoteReference, renderKustomize } from "./kustomi
 export { defaultRenderLimits, formatBytes, type RenderLimits } from "./limits.js";
 export {
   defaultRenderOptions,
+  observeRenders,
   PathMissingError,
   type RenderedEnvironment,
+  type RenderObserver,
   type RenderOptions,
   type ResolvedRenderer,
   renderEnvironment,

@@ -71,16 +71,31 @@ export async function renderEnvironment(
   const renderer = await resolveRenderer(env, dir);
   // One expansion budget for the whole render, whatever the number of files and documents.
   const parse = { ...options.parse, budget: { remaining: options.parse.maxRenderNodes } };
+  const started = performance.now();
   const { documents, notices } = await renderDocuments(realRoot, dir, path, renderer, env, {
     ...options,
     parse,
   });
+  observer(renderer, (performance.now() - started) / 1000);
   if (renderer !== "plain" && !hasNetworkIsolation()) {
     notices.push(
       `${renderer} ran without a network namespace of its own (this host does not allow unshare -rn)`,
     );
   }
   return { renderer, manifests: buildObjectSet(documents, env.namespace), notices };
+}
+
+/** Receives how long each render took (seconds), by renderer. */
+export type RenderObserver = (renderer: ResolvedRenderer, seconds: number) => void;
+
+let observer: RenderObserver = () => {};
+
+/**
+ * Where render durations go: the metrics in the server's thread, the task's result in a preview worker
+ * (whose metrics the server's registry cannot see).
+ */
+export function observeRenders(fn: RenderObserver): void {
+  observer = fn;
 }
 
 async function resolveRenderer(env: Environment, dir: string): Promise<ResolvedRenderer> {
