@@ -16,7 +16,7 @@ import {
   type ServerProcess,
   startServerProcess,
 } from "../helpers/server-process.js";
-import { OWNER, pushPayload, REPO, REPOSITORY_ID } from "../helpers/webhooks.js";
+import { examplePayload, OWNER, pushPayload, REPO, REPOSITORY_ID } from "../helpers/webhooks.js";
 import { mockGitHubOnly, sha } from "./app-harness.js";
 
 const suffix = Date.now().toString(36);
@@ -300,4 +300,55 @@ describe("reconciliation by the real server process", () => {
     expect(await image(NS.production)).toBe("registry.invalid/web:3");
     expect(proxy.invalid).toEqual([]);
   }, 240_000);
+
+  it("counts a preview, a deploy and a revert on /metrics", async () => {
+    const D = sha("d");
+    const crashing = web("registry.invalid/web:4", "\n  progressDeadlineSeconds: 5").replace(
+      "labels: {app: web}\n    spec:",
+      "labels: {app: web, capstan.test/fail: crashloop}\n    spec:",
+    );
+    commit(D, {
+      ...tree("registry.invalid/web:3", "registry.invalid/web:3"),
+      "deploy/production/web.yaml": crashing,
+    });
+    github.mergedPulls.set(D, { number: 21, title: "Break web", author: "mona", nodeId: "PR_d", labels: [] });
+    github.prHeads.set(9, { head: B, base: A });
+    const pr = examplePayload("pull_request", "opened", {
+      number: 9,
+      pull_request: { number: 9, base: { sha: A }, head: { sha: B } },
+    });
+    expect(await server.deliver("pull_request", "pr-9", pr)).toBe(200);
+    github.branches.set("main", D);
+    expect(await server.deliver("push", "push-d", pushPayload(C, D, "Break web", "main"))).toBe(200);
+    await until(
+      "the revert of D",
+      () => github.graphql.find((g) => g.mutation === "revertPullRequest"),
+      120_000,
+    );
+    await until("the deploy comment on #21", () => github.commentsOn(21).length > 0);
+    const text = await fetch(`${server.url}/metrics`).then((r) => r.text());
+    const value = (line: string) =>
+      Number(new RegExp(`^${line.replace(/[{}".=,/]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1]);
+    const repository = 'repository="Codertocat/Hello-World"';
+    expect(value('capstan_webhooks_received_total{event="push",outcome="accepted"}')).toBe(1);
+    expect(value('capstan_webhooks_received_total{event="pull_request",outcome="accepted"}')).toBe(1);
+    expect(value('capstan_preview_duration_seconds_count{outcome="posted"}')).toBeGreaterThanOrEqual(1);
+    expect(value(`capstan_deployments_total{${repository},environment="production",result="failure"}`)).toBe(
+      1,
+    );
+    expect(value(`capstan_revert_prs_opened_total{${repository}}`)).toBe(1);
+    expect(
+      value(`capstan_objects_applied_total{${repository},environment="production",action="configured"}`),
+    ).toBe(1);
+    expect(value('capstan_render_duration_seconds_count{renderer="plain"}')).toBeGreaterThan(0);
+    expect(value("capstan_health_wait_duration_seconds_count")).toBeGreaterThanOrEqual(1);
+    expect(value("capstan_leader")).toBe(1);
+    expect(value('capstan_workqueue_depth{queue="deploys"}')).toBe(0);
+    expect(value('capstan_github_requests_total{method="POST",status="201"}')).toBeGreaterThan(0);
+    expect(text).toMatch(
+      /^capstan_github_rate_limit_remaining|^capstan_drift_last_check_timestamp_seconds\{/m,
+    );
+    // Label values are bounded: no commit, pull request or object names.
+    expect(text).not.toMatch(/dddddddd|#21|Deployment\//);
+  }, 180_000);
 });

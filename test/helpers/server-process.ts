@@ -29,7 +29,8 @@ export async function githubProxy(): Promise<GitHubProxy> {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const raw = Buffer.concat(chunks);
-      const path = (req.url ?? "/").replace(/^\/api\/v3/, "");
+      // GitHub Enterprise's layout, as Octokit uses it with GHE_HOST: REST under /api/v3, GraphQL at /api/graphql.
+      const path = (req.url ?? "/").replace(/^\/api\/v3/, "").replace(/^\/api\/graphql/, "/graphql");
       const method = req.method ?? "GET";
       const text = raw.toString("utf8");
       let body: unknown;
