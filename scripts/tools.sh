@@ -45,6 +45,9 @@ build helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm -ldflags "\
 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$KUBE_MINOR \
 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$KUBE_MINOR \
 -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
-build dyff "$DYFF_VERSION" github.com/homeport/dyff/cmd/dyff
+# The image needs only the renderers (CAPSTAN_TOOLS=renderers); dyff is the diff benchmark's peer.
+if [ "${CAPSTAN_TOOLS:-all}" != renderers ]; then
+  build dyff "$DYFF_VERSION" github.com/homeport/dyff/cmd/dyff
+fi
 
 echo "$bin"
