@@ -18,7 +18,7 @@ let log: Probot["log"] | undefined;
 const server = await run(
   (app: Probot, options: ApplicationFunctionOptions) => {
     log = app.log;
-    deps = createDeps(app.log, { server: serverConfig, sweeps: true });
+    deps = createDeps(app.log, { server: serverConfig, sweeps: true, redisUrl: process.env.REDIS_URL });
     if (!serverConfig)
       app.log.info(
         "CAPSTAN_CONFIG is not set: no clusters are configured, and cluster names are not checked",

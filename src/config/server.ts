@@ -89,6 +89,21 @@ export const reconcileSchema = z
   .prefault({})
   .meta({ description: "The periodic sweeps: lost webhooks, drift and heals." });
 
+/** How fast Capstan writes to GitHub, per installation (shared by all replicas with REDIS_URL). */
+export const githubWritesSchema = z
+  .strictObject({
+    /** Least time between two writes (GitHub asks for about a second between content-creating requests). */
+    spacing: duration("Least time between two writes to one installation", "1s"),
+    /** Most writes an hour (GitHub allows 500 content-creating requests an hour). */
+    perHour: z.int().min(1).max(5000).default(480).meta({ description: "Most writes an hour. Default 480." }),
+    /** Of those, how many only deploy writes (Deployments, deploy comments, reverts, drift) may use. */
+    reservedForDeploys: z.int().min(0).max(5000).default(120).meta({
+      description: "Of perHour, how many only deploy writes may use. Default 120.",
+    }),
+  })
+  .prefault({})
+  .meta({ description: "GitHub write pacing per installation." });
+
 /**
  * Several replicas, one leader: the replica holding this Lease runs the sweeps; every replica serves
  * webhooks. Without this section (Capstan on a laptop, or one replica), the process is its own leader.
@@ -234,6 +249,8 @@ export const serverConfigSchema = z
     reconcile: reconcileSchema,
     /** Which replica runs the sweeps. */
     leaderElection: leaderElectionSchema.optional(),
+    /** GitHub write pacing. */
+    githubWrites: githubWritesSchema,
   })
   .meta({ title: "Capstan server configuration (CAPSTAN_CONFIG)" });
 

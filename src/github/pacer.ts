@@ -16,6 +16,19 @@ export interface PacerOptions {
   /** Wait used when GitHub says nothing about when to come back (it asks for at least a minute). */
   fallbackWaitMs: number;
   sleep: (ms: number) => Promise<void>;
+  /**
+   * A budget shared with the other replicas (see `RedisBudget`): every write also takes a slot of it, so
+   * the fleet as a whole keeps the spacing and the hourly budget per installation.
+   */
+  shared?: SharedBudget;
+}
+
+/**
+ * The spacing and hourly budget of one installation's writes, kept outside the process. `take` reserves
+ * a slot for a write of this priority and returns 0, or returns how long to wait before asking again.
+ */
+export interface SharedBudget {
+  take(priority: WritePriority): Promise<number>;
 }
 
 /** Defaults for {@link PacerOptions}: a write a second, 480 an hour of which 120 are kept for deploys. */
@@ -84,6 +97,13 @@ export class Pacer {
         if (!priority) return;
         const wait = this.waitFor(priority);
         if (wait > 0 && (await this.sleep(wait, priority))) continue; // a deploy write arrived
+        // The fleet's budget, after this process's own: asked again after each wait, since another
+        // replica may take the slot meanwhile.
+        const shared = (await this.options.shared?.take(priority)) ?? 0;
+        if (shared > 0) {
+          await this.sleep(shared, priority);
+          continue;
+        }
         const job = this.queues[priority].shift()!;
         this.last = Date.now();
         this.recent.push(this.last);
@@ -111,10 +131,7 @@ export class Pacer {
   private waitFor(priority: WritePriority): number {
     const hourAgo = Date.now() - 3_600_000;
     while (this.recent.length > 0 && this.recent[0]! <= hourAgo) this.recent.shift();
-    const limit =
-      priority === "deploy"
-        ? this.options.perHour
-        : Math.max(1, this.options.perHour - (this.options.reservedForDeploys ?? 0));
+    const limit = limitFor(this.options, priority);
     const untilBudget = this.recent.length >= limit ? this.recent[this.recent.length - limit]! - hourAgo : 0;
     return Math.max(this.last + this.options.spacingMs - Date.now(), untilBudget);
   }
@@ -136,6 +153,16 @@ export class Pacer {
     this.wake = undefined;
     return woken;
   }
+}
+
+/** How many writes of this priority an hour may hold: previews stop short of the deploys' reserve. */
+export function limitFor(
+  options: Pick<PacerOptions, "perHour" | "reservedForDeploys">,
+  priority: WritePriority,
+): number {
+  return priority === "deploy"
+    ? options.perHour
+    : Math.max(1, options.perHour - (options.reservedForDeploys ?? 0));
 }
 
 /** How long to wait before retrying a rate-limited request, or `undefined` when it was not rate-limited. */

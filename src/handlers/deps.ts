@@ -5,6 +5,7 @@ import type { PushDeployInput } from "../flows/deploy-push.js";
 import type { PreviewTask, PreviewTaskResult } from "../flows/preview-task.js";
 import type { PullRequestPreviewInput } from "../flows/pull-request.js";
 import { defaultPacerOptions, Pacer, type PacerOptions } from "../github/pacer.js";
+import { connectRedis, RedisBudget } from "../github/redis-budget.js";
 import type { AppIdentity } from "../github/sticky-comment.js";
 import { defaultTreeCacheDir } from "../github/tree-cache.js";
 import type { GitHub, Repo } from "../github/types.js";
@@ -78,11 +79,15 @@ export function createDeps(
     previewPool?: WorkerPool<PreviewTask, PreviewTaskResult>;
     /** Run the periodic sweeps. */
     sweeps?: boolean;
+    /** Share GitHub write budgets with the other replicas through this Redis (`REDIS_URL`). */
+    redisUrl?: string;
   } = {},
 ): AppDeps {
   // Renders in this thread (deploys, drift checks, previews without a pool) are measured directly.
   observeRenders((renderer, seconds) => metrics.renders.observe({ renderer }, seconds));
   const pacers = new Map<number, Pacer>();
+  // One connection for every installation's shared budget.
+  const redis = overrides.redisUrl ? connectRedis(overrides.redisUrl) : undefined;
   const clusters = new Map<string, ClusterClient>();
   const deliveries = new Set<string>();
   const refusals = new Set<string>();
@@ -97,7 +102,9 @@ export function createDeps(
     pacerFor(installation) {
       let pacer = pacers.get(installation);
       if (!pacer) {
-        pacer = new Pacer({ ...defaultPacerOptions(), ...overrides.pacer });
+        const options = { ...defaultPacerOptions(), ...writesOf(overrides.server), ...overrides.pacer };
+        const shared = redis ? { shared: new RedisBudget(redis, installation, options, log) } : {};
+        pacer = new Pacer({ ...options, ...shared });
         pacers.set(installation, pacer);
       }
       return pacer;
@@ -130,6 +137,13 @@ export function previewPool(
     ...defaultWorkerPoolOptions("the preview"),
     ...options,
   });
+}
+
+// The server config's `githubWrites` section as pacer options (the defaults without a server config).
+function writesOf(server: ServerConfig | undefined): Partial<PacerOptions> {
+  if (!server) return {};
+  const { spacing, perHour, reservedForDeploys } = server.githubWrites;
+  return { spacingMs: parseDuration(spacing), perHour, reservedForDeploys };
 }
 
 // The server config's `previews` section as pool options (its defaults when there is no server config).

@@ -11,7 +11,8 @@ import { deliverWebhook, freePort, type SentRequest, testKey, validateAgainstOpe
 export interface GitHubProxy {
   /** `host:port`, for Probot's `GHE_HOST`. */
   host: string;
-  sent: SentRequest[];
+  /** Every request, with when the proxy received it. */
+  sent: Array<SentRequest & { at: number }>;
   /** Requests that GitHub's OpenAPI description does not allow. */
   invalid: string[];
   stop(): Promise<void>;
@@ -22,7 +23,7 @@ const DROPPED = new Set(["host", "connection", "content-length", "transfer-encod
 
 /** Starts the proxy: `/api/v3/<path>` is asked of `https://api.github.com/<path>`, which nock answers. */
 export async function githubProxy(): Promise<GitHubProxy> {
-  const sent: SentRequest[] = [];
+  const sent: GitHubProxy["sent"] = [];
   const invalid: string[] = [];
   const server: Server = createServer(async (req, res) => {
     try {
@@ -40,7 +41,7 @@ export async function githubProxy(): Promise<GitHubProxy> {
         body = text;
       }
       const request = { method, path, body };
-      sent.push(request);
+      sent.push({ ...request, at: Date.now() });
       if (!path.endsWith("/graphql") && !path.includes("/access_tokens")) {
         await validateAgainstOpenApi(request).catch((err: Error) => invalid.push(err.message));
       }

@@ -1,0 +1,99 @@
+// GitHub write pacing shared by the fleet: three real server processes with REDIS_URL pointing at a real
+// redis-server draw on one budget per installation. The budget is set tiny here (12 writes an hour, 2
+// kept for deploys, a second apart), so a burst of previews spread over the replicas must stop at 10
+// writes in all, a second apart, instead of 10 per replica.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "../helpers/fixtures.js";
+import { GitHubState } from "../helpers/github-state.js";
+import { type RedisServer, startRedis } from "../helpers/redis.js";
+import {
+  type GitHubProxy,
+  githubProxy,
+  type ServerProcess,
+  startServerProcess,
+} from "../helpers/server-process.js";
+import { examplePayload } from "../helpers/webhooks.js";
+import { mockGitHubOnly, sha } from "./app-harness.js";
+
+const config = "environments:\n  - name: staging\n    path: deploy\n    renderer: plain\n";
+const settings = (mode: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: ${mode}\n`;
+
+describe("GitHub writes shared through Redis", () => {
+  mockGitHubOnly();
+  const work = tempDir("capstan-redis-");
+  const github = new GitHubState();
+  let redis: RedisServer;
+  let proxy: GitHubProxy;
+  let servers: ServerProcess[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    proxy = await githubProxy();
+    writeFileSync(
+      join(work.dir, "server.yml"),
+      "clusters: {}\nreconcile:\n  enabled: false\ngithubWrites:\n  spacing: 1s\n  perHour: 12\n  reservedForDeploys: 2\n",
+    );
+    for (const [id, mode] of [
+      ["a", "calm"],
+      ["b", "busy"],
+    ] as const) {
+      const dir = join(work.dir, id, "repo");
+      mkdirSync(join(dir, ".github"), { recursive: true });
+      mkdirSync(join(dir, "deploy"), { recursive: true });
+      writeFileSync(join(dir, ".github/capstan.yml"), config);
+      writeFileSync(join(dir, "deploy/settings.yaml"), settings(mode));
+      github.serveTree(sha(id), dir);
+    }
+    servers = await Promise.all(
+      [0, 1, 2].map((i) =>
+        startServerProcess({
+          proxy,
+          config: join(work.dir, "server.yml"),
+          cacheDir: join(work.dir, `cache-${i}`),
+          env: { REDIS_URL: redis.url },
+        }),
+      ),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    // Killed, not stopped: their remaining previews wait an hour for the budget, by design.
+    await Promise.all(servers.map((s) => s.kill()));
+    await proxy?.stop();
+    await redis?.stop();
+    work.remove();
+  });
+
+  it("keeps the fleet's preview writes within one budget, a second apart", async () => {
+    const prs = [31, 32, 33, 34, 35, 36];
+    for (const [i, number] of prs.entries()) {
+      github.prHeads.set(number, { head: sha("b"), base: sha("a") });
+      const payload = examplePayload("pull_request", "opened", {
+        number,
+        pull_request: { number, base: { sha: sha("a") }, head: { sha: sha("b") } },
+      });
+      expect(await servers[i % 3]!.deliver("pull_request", `shared-${number}`, payload)).toBe(200);
+    }
+    // Each preview writes a comment and two check runs: 18 writes wanted, 10 allowed this hour.
+    const writes = () => proxy.sent.filter((r) => r.method !== "GET" && !r.path.includes("/access_tokens"));
+    const deadline = Date.now() + 60_000;
+    while (writes().length < 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    expect(writes()).toHaveLength(10);
+    // Nothing more comes: every replica is waiting for the fleet's budget.
+    await new Promise((r) => setTimeout(r, 5000));
+    expect(writes()).toHaveLength(10);
+    // Slots are taken a second apart by Redis's clock. A write reaches GitHub after its slot by however
+    // long sending takes (the first of each replica also fetches its installation token), so arrivals
+    // can bunch in pairs, never more, and ten of them span at least nine seconds.
+    const times = writes().map((w) => w.at);
+    expect(times.at(-1)! - times[0]!).toBeGreaterThan(9 * 900);
+    for (const [i, t] of times.entries())
+      expect(times.filter((u) => u >= t && u < t + 1000).length, `after write ${i}`).toBeLessThanOrEqual(2);
+    const waiting = servers.filter((s) => s.logs.some((l) => String(l.msg).includes("Redis is unreachable")));
+    expect(waiting).toEqual([]);
+    expect(proxy.invalid).toEqual([]);
+  }, 120_000);
+});
