@@ -15,7 +15,7 @@ import { ConditionalCache } from "./github/conditional.js";
 import type { GitHub } from "./github/types.js";
 import { type AppDeps, branchKey, deployInput, repositoryInput } from "./handlers/deps.js";
 import { Scheduler } from "./scheduler.js";
-import { type Log, WorkQueue } from "./work-queue.js";
+import { type Log, WorkQueue, withFields } from "./work-queue.js";
 
 const DISCOVER = "discover";
 
@@ -96,28 +96,34 @@ export class Reconciler {
   async run(sweep: Sweep): Promise<void> {
     const installed = this.repositories.get(sweep.repository);
     if (!installed) return;
+    // Every line of a sweep's work says which sweep, repository (and environment) it is about.
+    const log = withFields(this.input.log, {
+      sweep: sweep.kind,
+      repository: sweep.repository,
+      ...(sweep.kind === "drift" ? { environment: sweep.environment } : {}),
+    });
     switch (sweep.kind) {
       case "behind":
-        return this.behind(installed, sweep.branch);
+        return this.behind(installed, sweep.branch, log);
       case "previews":
-        return this.previews(installed);
+        return this.previews(installed, log);
       case "drift":
-        return this.drift(installed, sweep.environment);
+        return this.drift(installed, sweep.environment, log);
     }
   }
 
-  private target(installed: Installed) {
+  private target(installed: Installed, log: Log) {
     return {
       octokit: installed.octokit,
       installation: installed.installation,
-      log: this.input.log,
+      log,
       repo: installed.repo,
       ids: installed.ids,
       defaultBranch: installed.defaultBranch,
     };
   }
 
-  private async behind(installed: Installed, branch: string): Promise<void> {
+  private async behind(installed: Installed, branch: string, log: Log): Promise<void> {
     const { deps } = this.input;
     const key = branchKey(installed.repo, branch);
     if (!deps.server || deps.deploys.busy(key)) return;
@@ -129,15 +135,12 @@ export class Reconciler {
       connect: (name) => deps.clusterFor(name),
     });
     if (!head) return;
-    this.input.log.info(
-      { repository: fullName(installed.repo), branch, sha: head.sha },
-      "reconcile: behind, deploying",
-    );
+    log.info({ branch, sha: head.sha }, "reconcile: behind, deploying");
     const get = <T>(route: string, params: Record<string, unknown>) =>
       this.cache.get<T>(installed.octokit, route, params);
     deps.deploys.push(key, () =>
       deployPush({
-        ...deployInput(deps, this.target(installed)),
+        ...deployInput(deps, this.target(installed, log)),
         branch,
         // The baseline is what each environment's cluster records; `before` is only for the never-synced.
         before: "0".repeat(40),
@@ -148,20 +151,17 @@ export class Reconciler {
     );
   }
 
-  private async previews(installed: Installed): Promise<void> {
+  private async previews(installed: Installed, log: Log): Promise<void> {
     const { deps } = this.input;
     if (!deps.identity) return;
     const stale = await stalePullRequests({ installed, cache: this.cache, identity: await deps.identity() });
     for (const pr of stale) {
       const key = `${fullName(installed.repo)}#${pr.number}`;
       if (deps.queue.busy(key)) continue;
-      this.input.log.info(
-        { repository: fullName(installed.repo), pr: pr.number },
-        "reconcile: no preview of the head",
-      );
+      log.info({ pr: pr.number }, "reconcile: no preview of the head");
       deps.queue.push(key, async () =>
         previewPullRequest({
-          ...(await repositoryInput(deps, this.target(installed))),
+          ...(await repositoryInput(deps, this.target(installed, withFields(log, { pr: pr.number })))),
           number: pr.number,
           baseSha: pr.baseSha,
           headSha: pr.headSha,
@@ -172,7 +172,7 @@ export class Reconciler {
     }
   }
 
-  private async drift(installed: Installed, name: string): Promise<void> {
+  private async drift(installed: Installed, name: string, log: Log): Promise<void> {
     const { deps } = this.input;
     const env = installed.config.environments.find((e) => e.name === name);
     if (!env?.cluster || !deps.server) return;
@@ -187,7 +187,7 @@ export class Reconciler {
     await sweepEnvironmentDrift({
       octokit: installed.octokit,
       pacer: deps.pacerFor(installed.installation),
-      log: this.input.log,
+      log,
       repo: installed.repo,
       environment: env,
       cluster: deps.clusterFor(env.cluster),

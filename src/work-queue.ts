@@ -6,6 +6,14 @@ export interface Log {
   error(obj: object, msg?: string): void;
 }
 
+/** A log whose every line also carries `fields` (the repository and environment a job is for). */
+export function withFields(log: Log, fields: Record<string, unknown>): Log {
+  return {
+    info: (obj, msg) => log.info({ ...fields, ...obj }, msg),
+    error: (obj, msg) => log.error({ ...fields, ...obj }, msg),
+  };
+}
+
 type Job = () => Promise<unknown>;
 
 /**

@@ -65,6 +65,21 @@ describe("the server config", () => {
       "capstan-server.yml:2: repositories.shop: must be owner/repo or owner/*",
     ],
     [
+      "a leader Lease on an undefined cluster",
+      "clusters:\n  x:\n    kubeconfig: /k\nleaderElection:\n  cluster: home\n  namespace: capstan\n",
+      'capstan-server.yml:5: leaderElection.cluster: cluster "home" is not defined under clusters',
+    ],
+    [
+      "a leader election timing that is not a duration",
+      "clusters:\n  x:\n    kubeconfig: /k\nleaderElection:\n  cluster: x\n  namespace: capstan\n  retryPeriod: often\n",
+      "capstan-server.yml:7: leaderElection.retryPeriod: must be a duration from 1s to 24h, such as 90s, 5m or 1h30m",
+    ],
+    [
+      "a write budget of nothing",
+      "githubWrites:\n  perHour: 0\n",
+      "capstan-server.yml:2: githubWrites.perHour: Too small: expected number to be >=1",
+    ],
+    [
       "a cluster granted twice",
       "clusters:\n  x:\n    kubeconfig: /k\nrepositories:\n  a/b:\n    clusters: [x, {name: x}]\n",
       'capstan-server.yml:6: repositories.a/b.clusters[1]: cluster "x" is granted twice',
@@ -169,6 +184,31 @@ repositories:
       },
     ])("$who: $want", ({ repo: r, want }) => {
       expect([...allowedClusters(pinned, r)].sort()).toEqual(want);
+    });
+  });
+
+  it("defaults the sweeps, the write pacing, and no leader election", () => {
+    const server = parseServerConfig("clusters: {}\n", "s.yml");
+    expect(server.reconcile).toEqual({
+      enabled: true,
+      repositories: "10m",
+      behind: "3m",
+      previews: "5m",
+      healsPerDay: 6,
+    });
+    expect(server.githubWrites).toEqual({ spacing: "1s", perHour: 480, reservedForDeploys: 120 });
+    expect(server.leaderElection).toBeUndefined();
+    const led = parseServerConfig(
+      "clusters:\n  home:\n    inCluster: true\nleaderElection:\n  cluster: home\n  namespace: capstan\n",
+      "s.yml",
+    );
+    expect(led.leaderElection).toEqual({
+      cluster: "home",
+      namespace: "capstan",
+      name: "capstan-leader",
+      leaseDuration: "15s",
+      renewDeadline: "10s",
+      retryPeriod: "2s",
     });
   });
 

@@ -1,5 +1,6 @@
 // Debian's redis-server, started for a test on a free loopback port with nothing persisted.
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { Redis } from "ioredis";
 import { freePort } from "./github.js";
 
@@ -11,6 +12,11 @@ export interface RedisServer {
 
 /** Starts redis-server and waits until it answers PING. */
 export async function startRedis(): Promise<RedisServer> {
+  if (
+    !existsSync("/usr/bin/redis-server") &&
+    !process.env.PATH?.split(":").some((d) => existsSync(`${d}/redis-server`))
+  )
+    throw new Error("redis-server is not installed: apt-get install redis-server (.ci/run does)");
   const port = await freePort();
   const child = spawn(
     "redis-server",
