@@ -11,7 +11,7 @@ import { defaultTreeCacheDir } from "../github/tree-cache.js";
 import type { GitHub, Repo } from "../github/types.js";
 import { metrics } from "../metrics.js";
 import { defaultRenderOptions, observeRenders, type RenderOptions } from "../render/index.js";
-import { type Log, WorkQueue } from "../work-queue.js";
+import { type Log, WorkQueue, withFields } from "../work-queue.js";
 import { defaultWorkerPoolOptions, WorkerPool, type WorkerPoolOptions } from "../worker-pool.js";
 
 /** What the handlers share: the work queue, a write pacer per installation, and where trees are cached. */
@@ -168,11 +168,13 @@ export async function contextInput(deps: AppDeps, context: Context) {
     installation?: { id: number };
     repository?: { id: number; default_branch?: string; owner?: { id: number } | null };
   };
+  const repo = context.repo();
   return repositoryInput(deps, {
     octokit: context.octokit,
     installation: payload.installation?.id ?? 0,
-    log: context.log,
-    repo: context.repo(),
+    // Probot's event logger carries the delivery id; every line of the job also names the repository.
+    log: withFields(context.log, { repository: `${repo.owner}/${repo.repo}` }),
+    repo,
     ids: { id: payload.repository?.id, ownerId: payload.repository?.owner?.id },
     defaultBranch: payload.repository?.default_branch ?? "main",
   });

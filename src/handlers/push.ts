@@ -1,5 +1,6 @@
 import type { Context } from "probot";
 import { deployPush } from "../flows/deploy-push.js";
+import { withFields } from "../work-queue.js";
 import { type AppDeps, branchKey, deployInput } from "./deps.js";
 
 /** A push: deploy the environments of that branch. A newer push to the branch replaces a queued one. */
@@ -8,11 +9,13 @@ export function onPush(deps: AppDeps) {
     const push = context.payload;
     if (push.deleted || !push.ref.startsWith("refs/heads/")) return;
     const branch = push.ref.slice("refs/heads/".length);
+    const repo = context.repo();
     const target = {
       octokit: context.octokit,
       installation: push.installation?.id ?? 0,
-      log: context.log,
-      repo: context.repo(),
+      // Probot's event logger carries the delivery id; every line of the deploy also names repository and branch.
+      log: withFields(context.log, { repository: `${repo.owner}/${repo.repo}`, branch }),
+      repo,
       ids: { id: push.repository.id, ownerId: push.repository.owner?.id ?? 0 },
       defaultBranch: push.repository.default_branch ?? "main",
     };
