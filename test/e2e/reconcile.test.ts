@@ -3,8 +3,8 @@
 // purpose, live objects are edited with kubectl, and the server is killed with SIGKILL mid-deploy; the
 // sweeps (every 2 s here) must catch up each time, without duplicating anything on GitHub.
 import { execFile } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { putToolsOnPath } from "../../scripts/tools-bin.js";
 import { connectKubeconfig, syncedRevision } from "../../src/cluster/index.js";
@@ -108,14 +108,8 @@ describe("reconciliation by the real server process", () => {
         (err, out, stderr) => (err ? reject(new Error(stderr)) : resolve(out)),
       ),
     );
-  const commit = (id: string, files: Record<string, string>) => {
-    const dir = join(work.dir, id, "repo");
-    for (const [path, content] of Object.entries(files)) {
-      mkdirSync(dirname(join(dir, path)), { recursive: true });
-      writeFileSync(join(dir, path), content);
-    }
-    github.serveTree(id, dir);
-  };
+  const commit = (id: string, files: Record<string, string>) =>
+    github.serveFiles(id, join(work.dir, id, "repo"), files);
   const deploymentsOf = (ref: string, environment: string, task = "deploy") =>
     github.deployments.filter((d) => d.ref === ref && d.environment === environment && d.task === task);
   const finished = (ref: string, environment: string, task = "deploy") =>

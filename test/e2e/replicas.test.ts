@@ -3,8 +3,8 @@
 // killed leader is replaced within the lease duration; webhooks spread over the replicas (and delivered
 // twice, to two of them) still give one sticky comment per pull request.
 import { execFile } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { putToolsOnPath } from "../../scripts/tools-bin.js";
 import { tempDir } from "../helpers/fixtures.js";
@@ -56,14 +56,8 @@ describe("three replicas, one leader", () => {
         err ? reject(new Error(stderr)) : resolve(out),
       ),
     );
-  const commit = (id: string, files: Record<string, string>) => {
-    const dir = join(work.dir, id, "repo");
-    for (const [path, content] of Object.entries(files)) {
-      mkdirSync(dirname(join(dir, path)), { recursive: true });
-      writeFileSync(join(dir, path), content);
-    }
-    github.serveTree(id, dir);
-  };
+  const commit = (id: string, files: Record<string, string>) =>
+    github.serveFiles(id, join(work.dir, id, "repo"), files);
   const discoveries = (server: ServerProcess) =>
     server.logs.filter((l) => l.msg === "reconcile: repositories discovered").length;
 

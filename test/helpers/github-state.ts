@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import nock from "nock";
 import * as tar from "tar";
 import { INSTALLATION, OWNER, OWNER_ID, REPO, REPOSITORY_ID } from "./webhooks.js";
@@ -425,6 +425,15 @@ export class GitHubState {
   /** The comments on one PR or issue. */
   commentsOn(issue: number): MockComment[] {
     return this.comments.filter((c) => c.issue === undefined || c.issue === issue);
+  }
+
+  /** Writes `files` (path → content) into `dir` and serves them as the tarball of commit `sha`. */
+  serveFiles(sha: string, dir: string, files: Record<string, string>): void {
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), content);
+    }
+    this.serveTree(sha, dir);
   }
 
   serveTree(sha: string, dir: string): void {
