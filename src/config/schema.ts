@@ -26,14 +26,24 @@ export const policySchema = z
     minReplicas: z.int().min(1).optional().meta({
       description: "The fewest replicas a Deployment or StatefulSet may ask for (rule min-replicas).",
     }),
-    /** Namespaces objects may live in (rule `namespaces`). Default: the environment's namespace. */
+    /**
+     * Namespaces objects may live in (rule `namespaces`). Default: the environment's namespace and the
+     * Namespaces its render creates.
+     */
     namespaces: z
       .array(z.string().regex(DNS_LABEL, { error: "must be a lowercase DNS label (a-z, 0-9, -)" }))
       .optional()
-      .meta({ description: "Namespaces objects may live in (rule namespaces). Default: the environment's." }),
-    /** Cluster-scoped kinds the environment may hold, e.g. `[Namespace, ClusterRole]` (rule `namespaces`). */
+      .meta({
+        description:
+          "Namespaces objects may live in (rule namespaces). Default: the environment's, and those its render creates.",
+      }),
+    /**
+     * Cluster-scoped kinds the environment may hold, e.g. `[Namespace, ClusterRole]` (rule `namespaces`).
+     * Default: Namespaces only.
+     */
     clusterScoped: z.array(z.string().min(1)).optional().meta({
-      description: "Cluster-scoped kinds the environment may hold, e.g. [Namespace] (rule namespaces).",
+      description:
+        "Cluster-scoped kinds the environment may hold, e.g. [Namespace, ClusterRole] (rule namespaces). Default: Namespaces only.",
     }),
   })
   .meta({ description: "Policy check settings." });

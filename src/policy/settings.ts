@@ -34,6 +34,10 @@ export function resolvePolicy(config: Config, env: Environment): ResolvedPolicy 
       minReplicas: own?.minReplicas ?? repo.minReplicas,
       namespaces: own?.namespaces ?? repo.namespaces ?? [env.namespace],
       clusterScoped: own?.clusterScoped ?? repo.clusterScoped ?? [],
+      defaults: {
+        namespaces: (own?.namespaces ?? repo.namespaces) === undefined,
+        clusterScoped: (own?.clusterScoped ?? repo.clusterScoped) === undefined,
+      },
     },
   };
 }

@@ -15,6 +15,12 @@ export interface PolicySettings {
   namespaces: string[];
   /** Cluster-scoped kinds allowed. */
   clusterScoped: string[];
+  /**
+   * Which of the two the config left at their defaults: then the Namespaces this render creates, and the
+   * objects in them, are the environment's too (a repository that installs a controller into its own
+   * namespace is the common case). The operator's hard bounds are the server config's reach.
+   */
+  defaults?: { namespaces: boolean; clusterScoped: boolean };
   /** Objects of the same render, for rules that look across objects (CRDs for schema validation). */
   objects: readonly Manifest[];
 }

@@ -257,9 +257,36 @@ spec:
   },
   {
     rule: "namespaces",
-    name: "a cluster-scoped kind",
+    name: "a Namespace the render creates, and an object in it, by default",
+    yaml: "apiVersion: v1\nkind: Namespace\nmetadata: {name: cert-manager}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: cert-manager}\n",
+    expect: [],
+  },
+  {
+    rule: "namespaces",
+    name: "a cluster-scoped kind other than a Namespace, by default",
+    yaml: "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: x}\n",
+    expect: [[2, "cluster-scoped ClusterRole is not allowed"]],
+  },
+  {
+    rule: "namespaces",
+    name: "a Namespace once policy.clusterScoped is set without it",
     yaml: "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n",
+    policy: { clusterScoped: ["ClusterRole"] },
     expect: [[2, "cluster-scoped Namespace is not allowed"]],
+  },
+  {
+    rule: "namespaces",
+    name: "an object in a created Namespace once policy.namespaces is set without it",
+    yaml: "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: x}\n",
+    policy: { namespaces: ["web"] },
+    expect: [[7, "namespace x is not one of this environment's (web)"]],
+  },
+  {
+    rule: "namespaces",
+    name: "a Namespace-kinded custom resource is no Namespace",
+    yaml: "apiVersion: example.com/v1\nkind: Namespace\nmetadata: {name: x}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: x}\n",
+    // Its own scope is unknown (so it takes the environment's namespace); it creates no namespace x.
+    expect: [[7, "namespace x is not one of this environment's (web)"]],
   },
   {
     rule: "namespaces",

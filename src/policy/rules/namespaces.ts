@@ -1,6 +1,10 @@
-import type { Rule } from "../types.js";
+import type { PolicySettings, Rule } from "../types.js";
 
-/** An environment owns its namespaces; writing elsewhere, or cluster-wide, affects other teams. */
+/**
+ * An environment owns its namespaces; writing elsewhere, or cluster-wide, affects other teams. By default
+ * (neither `policy.namespaces` nor `policy.clusterScoped` set) the environment's namespaces are its
+ * `namespace` and every Namespace its own render creates.
+ */
 export const namespaces: Rule = {
   id: "namespaces",
   defaultSeverity: "error",
@@ -10,16 +14,29 @@ export const namespaces: Rule = {
     const namespace = object.metadata.namespace;
     if (namespace === undefined) {
       if (settings.clusterScoped.includes(object.kind)) return [];
+      if (isNamespace(object) && settings.defaults?.clusterScoped) return [];
       return [
         { message: `cluster-scoped ${object.kind} is not allowed in this environment`, path: ["kind"] },
       ];
     }
-    if (settings.namespaces.includes(namespace)) return [];
+    const allowed = allowedNamespaces(settings);
+    if (allowed.includes(namespace)) return [];
     return [
       {
-        message: `namespace ${namespace} is not one of this environment's (${settings.namespaces.join(", ")})`,
+        message: `namespace ${namespace} is not one of this environment's (${allowed.join(", ")})`,
         path: ["metadata", "namespace"],
       },
     ];
   },
 };
+
+function isNamespace(object: { apiVersion: string; kind: string }): boolean {
+  return object.kind === "Namespace" && object.apiVersion === "v1";
+}
+
+// The configured namespaces, or by default the environment's and those its render creates.
+function allowedNamespaces(settings: PolicySettings): string[] {
+  if (!settings.defaults?.namespaces) return settings.namespaces;
+  const created = settings.objects.flatMap((m) => (isNamespace(m.object) ? [m.object.metadata.name] : []));
+  return [...new Set([...settings.namespaces, ...created])];
+}
