@@ -320,7 +320,13 @@ describe("reconciliation by the real server process", () => {
       120_000,
     );
     await until("the deploy comment on #21", () => github.commentsOn(21).length > 0);
-    const text = await fetch(`${server.url}/metrics`).then((r) => r.text());
+    // The preview is timed when it has published everything, which on a loaded machine can come last.
+    const text = await until("the preview in /metrics", async () => {
+      const scraped = await fetch(`${server.url}/metrics`).then((r) => r.text());
+      return /^capstan_preview_duration_seconds_count\{outcome="posted"\} [1-9]/m.test(scraped)
+        ? scraped
+        : undefined;
+    });
     const value = (line: string) =>
       Number(new RegExp(`^${line.replace(/[{}".=,/]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1]);
     const repository = 'repository="Codertocat/Hello-World"';
