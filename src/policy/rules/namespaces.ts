@@ -34,9 +34,16 @@ function isNamespace(object: { apiVersion: string; kind: string }): boolean {
   return object.kind === "Namespace" && object.apiVersion === "v1";
 }
 
+// Per render: the rule runs once per object, and a render may hold tens of thousands.
+const created = new WeakMap<PolicySettings["objects"], string[]>();
+
 // The configured namespaces, or by default the environment's and those its render creates.
 function allowedNamespaces(settings: PolicySettings): string[] {
   if (!settings.defaults?.namespaces) return settings.namespaces;
-  const created = settings.objects.flatMap((m) => (isNamespace(m.object) ? [m.object.metadata.name] : []));
-  return [...new Set([...settings.namespaces, ...created])];
+  let names = created.get(settings.objects);
+  if (!names) {
+    names = settings.objects.flatMap((m) => (isNamespace(m.object) ? [m.object.metadata.name] : []));
+    created.set(settings.objects, names);
+  }
+  return names.length === 0 ? settings.namespaces : [...new Set([...settings.namespaces, ...names])];
 }
