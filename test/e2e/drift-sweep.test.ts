@@ -41,7 +41,7 @@ describe("the drift sweep of an environment", () => {
     work.remove();
   });
 
-  it("opens one issue for a lasting hand edit, writes nothing while it is unchanged, and closes it once set back", async () => {
+  it("opens one issue for a lasting hand edit, writes nothing while it is unchanged, closes it once set back; a refused heal fails its Deployment, says so, and backs off", async () => {
     const github = new GitHubState();
     const root = join(work.dir, "tree", "repo");
     for (const [path, text] of Object.entries(files)) {
@@ -102,5 +102,57 @@ describe("the drift sweep of an environment", () => {
     expect(writes).toEqual([`POST issues/${number}/comments`, `PATCH issues/${number}`]);
     expect(github.issues[0]!.state).toBe("closed");
     expect(await readDriftState(cluster, "shop", ns)).toEqual({ issue: number });
+
+    // In heal mode, a heal the cluster refuses: a failed Deployment of the synced revision, a comment,
+    // and a backoff, during which the next check heals nothing.
+    const healing = { ...environment, drift: { ...environment.drift, mode: "heal" as const } };
+    const heal = {
+      branchHead: async () => sha,
+      // A bounded grant without the repository's identity: the deploy refuses before writing anything.
+      reach: { cluster: "test", namespaces: [ns], clusterScoped: [] },
+      perDay: 6,
+      intervalMs: 10 * 60_000,
+    };
+    const healSweep = (minutes: number) =>
+      sweepEnvironmentDrift({
+        octokit,
+        pacer: new Pacer({
+          spacingMs: 0,
+          perHour: 480,
+          retries: 0,
+          fallbackWaitMs: 0,
+          sleep: async () => {},
+        }),
+        log: { info: () => {}, error: () => {} },
+        repo: { owner: OWNER, repo: REPO },
+        environment: healing,
+        cluster,
+        cacheDir: join(work.dir, "cache"),
+        render: defaultRenderOptions(),
+        cache: new Map(),
+        now: new Date(t0 + minutes * 60_000),
+        heal,
+      });
+    await kubectl("set", "image", "deployment/web", "web=registry.invalid/web:3");
+    expect((await healSweep(30))?.edge).toBe("suspected");
+    const failed = await healSweep(33);
+    expect(failed?.edge).toBe("appeared");
+    expect(failed?.healed).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("re-applying ddddddd failed"),
+    });
+    expect(github.deployments.map((d) => [d.task, d.ref, d.statuses.map((x) => x.state).join(">")])).toEqual([
+      ["deploy:heal", sha, "in_progress>failure"],
+    ]);
+    expect(github.commentsOn(number).at(-1)?.body).toMatch(
+      /^Heal failed: re-applying ddddddd failed: .+ Capstan tries again after /,
+    );
+    expect((await readDriftState(cluster, "shop", ns)).heal).toMatchObject({ count: 1, failures: 1 });
+    // Two minutes later: still backing off (20 minutes), so no second Deployment.
+    expect((await healSweep(35))?.healed).toBeUndefined();
+    expect(github.deployments).toHaveLength(1);
+    expect(
+      await kubectl("get", "deployment", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"),
+    ).toBe("registry.invalid/web:3");
   });
 });
