@@ -6,10 +6,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { putToolsOnPath } from "../../scripts/tools-bin.js";
-import { connectKubeconfig, readDriftState } from "../../src/cluster/index.js";
+import { connectKubeconfig, type DriftCache, readDriftState } from "../../src/cluster/index.js";
 import { parseConfig } from "../../src/config/index.js";
 import { deployEnvironment } from "../../src/flows/deploy.js";
-import { sweepEnvironmentDrift } from "../../src/flows/drift-sweep.js";
+import { type HealSettings, sweepEnvironmentDrift } from "../../src/flows/drift-sweep.js";
 import { Pacer } from "../../src/github/pacer.js";
 import { defaultRenderOptions, renderEnvironment } from "../../src/render/index.js";
 import { tempDir } from "../helpers/fixtures.js";
@@ -59,7 +59,11 @@ describe("the drift sweep of an environment", () => {
     expect(deployed.sync.succeeded).toBe(true);
 
     const t0 = Date.now();
-    const sweep = (minutes: number, cache = new Map()) =>
+    // One check at minute `minutes`, as the server's sweep makes it.
+    const check = (
+      minutes: number,
+      options: { cache?: DriftCache; environment?: typeof environment; heal?: HealSettings } = {},
+    ) =>
       sweepEnvironmentDrift({
         octokit,
         pacer: new Pacer({
@@ -71,13 +75,15 @@ describe("the drift sweep of an environment", () => {
         }),
         log: { info: () => {}, error: () => {} },
         repo: { owner: OWNER, repo: REPO },
-        environment,
+        environment: options.environment ?? environment,
         cluster,
         cacheDir: join(work.dir, "cache"),
         render: defaultRenderOptions(),
-        cache,
+        cache: options.cache ?? new Map(),
         now: new Date(t0 + minutes * 60_000),
+        ...(options.heal ? { heal: options.heal } : {}),
       });
+    const sweep = (minutes: number, cache: DriftCache = new Map()) => check(minutes, { cache });
 
     expect((await sweep(0))?.edge).toBe("none");
     await kubectl("set", "image", "deployment/web", "web=registry.invalid/web:2");
@@ -113,26 +119,7 @@ describe("the drift sweep of an environment", () => {
       perDay: 6,
       intervalMs: 10 * 60_000,
     };
-    const healSweep = (minutes: number) =>
-      sweepEnvironmentDrift({
-        octokit,
-        pacer: new Pacer({
-          spacingMs: 0,
-          perHour: 480,
-          retries: 0,
-          fallbackWaitMs: 0,
-          sleep: async () => {},
-        }),
-        log: { info: () => {}, error: () => {} },
-        repo: { owner: OWNER, repo: REPO },
-        environment: healing,
-        cluster,
-        cacheDir: join(work.dir, "cache"),
-        render: defaultRenderOptions(),
-        cache: new Map(),
-        now: new Date(t0 + minutes * 60_000),
-        heal,
-      });
+    const healSweep = (minutes: number) => check(minutes, { environment: healing, heal });
     await kubectl("set", "image", "deployment/web", "web=registry.invalid/web:3");
     expect((await healSweep(30))?.edge).toBe("suspected");
     const failed = await healSweep(33);
