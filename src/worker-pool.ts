@@ -38,14 +38,27 @@ export class BudgetError extends CapstanError {
   override name = "BudgetError";
 }
 
-type ToWorker<I> = { id: number; input: I };
+type ToWorker<I> =
+  | { type: "task"; id: number; input: I }
+  | { type: "answer"; rid: number; value?: unknown; error?: string };
 type FromWorker<O> =
   | { type: "result"; id: number; value: O }
   | { type: "failure"; id: number; message: string }
-  | { type: "child"; pid: number; running: boolean };
+  | { type: "child"; pid: number; running: boolean }
+  | { type: "request"; id: number; rid: number; request: unknown };
+
+/**
+ * What the thread that started a task answers when the task asks (see {@link TaskAsk}): work a worker
+ * must not do itself, such as reading a cluster with the server's credentials.
+ */
+export type TaskAnswer = (request: unknown) => Promise<unknown>;
+
+/** How a task asks the thread that started it; rejects when that thread gave no way to answer. */
+export type TaskAsk = (request: unknown) => Promise<unknown>;
 
 interface Pending<I, O> {
   input: I;
+  answer?: TaskAnswer;
   resolve(value: O): void;
   reject(err: Error): void;
 }
@@ -77,14 +90,15 @@ export class WorkerPool<I, O> {
   ) {}
 
   /**
-   * Runs a task in a worker.
+   * Runs a task in a worker; `answer` serves what the task asks while it runs (its time budget includes
+   * the answers).
    *
    * @throws BudgetError when the task ran out of time or memory, or its worker died
    */
-  run(input: I): Promise<O> {
+  run(input: I, answer?: TaskAnswer): Promise<O> {
     if (this.closed) return Promise.reject(new Error("the worker pool is closed"));
     return new Promise<O>((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
+      this.queue.push({ input, answer, resolve, reject });
       this.pump();
     });
   }
@@ -115,7 +129,7 @@ export class WorkerPool<I, O> {
       slot.task = { ...pending, id, timer };
       this.busy.add(slot);
       slot.worker.ref();
-      slot.worker.postMessage({ id, input: pending.input } satisfies ToWorker<I>);
+      slot.worker.postMessage({ type: "task", id, input: pending.input } satisfies ToWorker<I>);
     }
   }
 
@@ -130,6 +144,10 @@ export class WorkerPool<I, O> {
       }
       const task = slot.task;
       if (!task || task.id !== message.id) return;
+      if (message.type === "request") {
+        void this.answer(slot, task, message.rid, message.request);
+        return;
+      }
       clearTimeout(task.timer);
       slot.task = undefined;
       this.busy.delete(slot);
@@ -152,6 +170,23 @@ export class WorkerPool<I, O> {
     });
     worker.on("exit", () => this.fail(slot, new BudgetError(`${this.options.label} stopped unexpectedly`)));
     return slot;
+  }
+
+  // A stale answer (the task ended or was stopped meanwhile) is dropped: the worker has moved on.
+  private async answer(
+    slot: Slot<I, O>,
+    task: Pending<I, O> & { id: number },
+    rid: number,
+    request: unknown,
+  ) {
+    let reply: ToWorker<I>;
+    try {
+      if (!task.answer) throw new Error(`${this.options.label} asked a question nobody answers`);
+      reply = { type: "answer", rid, value: await task.answer(request) };
+    } catch (err) {
+      reply = { type: "answer", rid, error: String((err as Error)?.message ?? err) };
+    }
+    if (slot.task?.id === task.id) slot.worker.postMessage(reply);
   }
 
   private retire(slot: Slot<I, O>): void {
@@ -206,11 +241,13 @@ function startWorker(entry: URL, maxHeapMb: number): Worker {
 }
 
 /**
- * The worker side of a {@link WorkerPool}: runs `task` on each input the pool sends. The returned
- * function reports a renderer process group starting or ending, so the pool can kill what a stopped
- * worker left running.
+ * The worker side of a {@link WorkerPool}: runs `task` on each input the pool sends, with a way to ask
+ * the thread that started it. The returned function reports a renderer process group starting or
+ * ending, so the pool can kill what a stopped worker left running.
  */
-export function serveTasks<I, O>(task: (input: I) => Promise<O>): (pid: number, running: boolean) => void {
+export function serveTasks<I, O>(
+  task: (input: I, ask: TaskAsk) => Promise<O>,
+): (pid: number, running: boolean) => void {
   const port = parentPort;
   if (!port) throw new Error("serveTasks runs in a worker thread");
   // On Linux a nice value belongs to a thread: this lowers the worker (and the renderers it starts, which
@@ -220,9 +257,25 @@ export function serveTasks<I, O>(task: (input: I) => Promise<O>): (pid: number, 
   } catch {
     // a platform or sandbox that does not allow it: the worker runs at the server's priority
   }
-  port.on("message", async ({ id, input }: ToWorker<I>) => {
+  const asked = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
+  let nextRid = 1;
+  port.on("message", async (message: ToWorker<I>) => {
+    if (message.type === "answer") {
+      const waiting = asked.get(message.rid);
+      asked.delete(message.rid);
+      if (message.error !== undefined) waiting?.reject(new Error(message.error));
+      else waiting?.resolve(message.value);
+      return;
+    }
+    const { id, input } = message;
+    const ask: TaskAsk = (request) =>
+      new Promise((resolve, reject) => {
+        const rid = nextRid++;
+        asked.set(rid, { resolve, reject });
+        port.postMessage({ type: "request", id, rid, request } satisfies FromWorker<O>);
+      });
     try {
-      port.postMessage({ type: "result", id, value: await task(input) } satisfies FromWorker<O>);
+      port.postMessage({ type: "result", id, value: await task(input, ask) } satisfies FromWorker<O>);
     } catch (err) {
       // A defect: the pool logs it. Only the message crosses, as a stack would name server paths.
       port.postMessage({ type: "failure", id, message: String((err as Error)?.message ?? err) });

@@ -92,6 +92,21 @@ describe("WorkerPool", () => {
     await p.close();
   });
 
+  it("answers what a task asks through the function given with that task, and refuses without one", async () => {
+    const p = pool();
+    const answer = async (q: unknown) => {
+      if (q === "bad") throw new Error("no such thing");
+      return `${String(q)}!`;
+    };
+    expect(await p.run({ kind: "ask", questions: ["one", "bad", "two"] }, answer)).toBe(
+      "one!, refused: no such thing, two!",
+    );
+    expect(await p.run({ kind: "ask", questions: ["one"] })).toBe(
+      "refused: the task asked a question nobody answers",
+    );
+    await p.close();
+  });
+
   it("runs at most `size` tasks at once and queues the rest in order", async () => {
     const p = pool({ size: 2, timeoutMs: 3000 });
     const spinning = [p.run({ kind: "spin" }), p.run({ kind: "spin" })].map((run) =>

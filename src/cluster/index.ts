@@ -19,6 +19,7 @@ export {
   TOOLING,
 } from "./applyset.js";
 export { type ClusterClient, clientFor, connect, connectKubeconfig } from "./connect.js";
+export { type CrdSchemaOptions, CrdSchemaSource, defaultCrdSchemaOptions } from "./crd-schemas.js";
 export { checkDrift, type DriftCache, type DriftCheck } from "./drift-check.js";
 export {
   DRIFT_FIELD_MANAGER,

@@ -5,8 +5,10 @@ import {
   type ServerConfig,
 } from "../config/index.js";
 import { CapstanError, ConfigError, type ConfigProblem, UsageError } from "../errors.js";
+import type { ClusterSchemas } from "../policy/index.js";
 import type { RenderOptions } from "../render/index.js";
-import { previewEnvironments } from "./preview.js";
+import type { TaskAsk } from "../worker-pool.js";
+import { previewEnvironments, type SchemaSource } from "./preview.js";
 import { type PreviewSubject, type Publication, publicationOf } from "./preview-publication.js";
 
 /**
@@ -23,6 +25,18 @@ export interface PreviewTask {
   defaultBranch: string;
   /** Environment name → what the reviewer must know about its target (it has drifted), read by the server. */
   warnings?: Record<string, string[]>;
+  /**
+   * Whether the thread that started the task answers {@link SchemaRequest}s: the server reads custom
+   * resource schemas from the environments' clusters (never for a fork's pull request).
+   */
+  schemasFromCluster?: boolean;
+}
+
+/** What a preview task asks the server for: the schemas of custom resource kinds in one cluster. */
+export interface SchemaRequest {
+  cluster: string;
+  /** `group/version/Kind` of each custom resource kind the render does not define. */
+  gvks: string[];
 }
 
 /** How a preview task ended, as plain data (errors do not keep their class across threads). */
@@ -41,7 +55,7 @@ export type PreviewTaskResult = (
  *
  * @throws only for a defect (an error that is not a CapstanError)
  */
-export async function runPreviewTask(task: PreviewTask): Promise<PreviewTaskResult> {
+export async function runPreviewTask(task: PreviewTask, ask?: TaskAsk): Promise<PreviewTaskResult> {
   const { server, repository } = task;
   const grants = server ? grantsFor(server, repository) : undefined;
   try {
@@ -57,6 +71,11 @@ export async function runPreviewTask(task: PreviewTask): Promise<PreviewTaskResu
           : undefined,
       environments: task.subject.environments,
       render: task.render,
+      schemas: task.subject.fork
+        ? forkSchemas
+        : task.schemasFromCluster && ask
+          ? askedSchemas(ask)
+          : undefined,
     });
     for (const env of result.environments) {
       const warnings = task.warnings?.[env.name];
@@ -71,6 +90,26 @@ export async function runPreviewTask(task: PreviewTask): Promise<PreviewTaskResu
     throw err;
   }
 }
+
+// A server that cannot answer costs the custom resources their validation, never the preview.
+function askedSchemas(ask: TaskAsk): SchemaSource {
+  return async (cluster, gvks) => {
+    try {
+      return (await ask({ cluster, gvks } satisfies SchemaRequest)) as ClusterSchemas;
+    } catch (err) {
+      const unavailable = `the CRDs of cluster ${cluster} could not be asked for (${(err as Error).message})`;
+      return { cluster, schemas: {}, missing: {}, unavailable };
+    }
+  };
+}
+
+// What a fork's author may not learn: which CRDs a cluster has. The notice says why nothing was read.
+const forkSchemas: SchemaSource = async (cluster) => ({
+  cluster,
+  schemas: {},
+  missing: {},
+  unavailable: `cluster ${cluster} is not read for a pull request from a fork`,
+});
 
 /** The error a {@link PreviewTaskResult} stands for, rebuilt with its class. */
 export function taskError(result: Exclude<PreviewTaskResult, { kind: "published" }>): CapstanError {

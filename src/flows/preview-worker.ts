@@ -10,9 +10,9 @@ let renders: NonNullable<PreviewTaskResult["renders"]> = [];
 observeRenders((renderer, seconds) => renders.push([renderer, seconds]));
 
 observeChildren(
-  serveTasks(async (task: PreviewTask): Promise<PreviewTaskResult> => {
+  serveTasks(async (task: PreviewTask, ask): Promise<PreviewTaskResult> => {
     renders = [];
-    const result = await runPreviewTask(task);
+    const result = await runPreviewTask(task, ask);
     return { ...result, renders };
   }),
 );

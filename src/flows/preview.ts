@@ -2,7 +2,13 @@ import type { Config, Environment, Reach, SemanticProblem } from "../config/inde
 import { diffManifests } from "../diff/index.js";
 import { ConfigError, errorMessage, UsageError } from "../errors.js";
 import type { Manifest } from "../manifests/index.js";
-import { reachFindings, resolvePolicy, runPolicy } from "../policy/index.js";
+import {
+  type ClusterSchemas,
+  kindsWithoutSchema,
+  reachFindings,
+  resolvePolicy,
+  runPolicy,
+} from "../policy/index.js";
 import { PathMissingError, type RenderOptions, renderEnvironment } from "../render/index.js";
 import type { EnvironmentReport } from "../report/index.js";
 import { readTreeConfig } from "./tree-config.js";
@@ -25,7 +31,12 @@ export interface PreviewInput {
    * are policy errors at head, which no repository setting can turn off.
    */
   reach?: { of: (env: Environment) => Reach | undefined; repositoryId: number };
+  /** Reads the schemas of custom resource kinds (`group/version/Kind`) from an environment's cluster. */
+  schemas?: SchemaSource;
 }
+
+/** Where the schemas of custom resources a render does not define come from: the target cluster. */
+export type SchemaSource = (cluster: string, gvks: string[]) => Promise<ClusterSchemas>;
 
 /** What a preview found. */
 export interface PreviewResult {
@@ -43,7 +54,8 @@ export interface PreviewResult {
  * 3. Render both sides of each environment with the real renderer, in parallel.
  * 4. Diff object by object (normalized, Secrets masked).
  * 5. Run the policy checks on the head's objects, and the server config's bounds on what the repository
- *    may write into the environment's cluster.
+ *    may write into the environment's cluster. Custom resources whose CRD is not in the render are
+ *    validated against the CRD the environment's cluster serves, when there is a schema source.
  *
  * A render failure is reported for its environment and does not stop the others. Environments that the
  * head's config dropped are named, since Capstan stops syncing them and leaves their objects behind.
@@ -123,7 +135,10 @@ async function previewOne(
   report.notices.push(...(head.value?.notices ?? []));
   report.diff = diffManifests(base.value?.manifests ?? [], head.value?.manifests ?? []);
   const manifests = head.value?.manifests ?? [];
-  report.policy = runPolicy(manifests, resolvePolicy(config, env));
+  const policy = resolvePolicy(config, env);
+  const unknown = env.cluster && input.schemas ? kindsWithoutSchema(manifests, env.kubeVersion) : [];
+  if (unknown.length > 0) policy.settings.cluster = await input.schemas!(env.cluster!, unknown);
+  report.policy = runPolicy(manifests, policy);
   const reach = input.reach?.of(env);
   if (reach) {
     // The namespaces' live owners are judged at sync: a preview reads no cluster.

@@ -1,7 +1,13 @@
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
 import { type ClusterClient, readDriftState } from "../cluster/index.js";
-import { CONFIG_PATH, grantsFor, type RepositoryIdentity, type ServerConfig } from "../config/index.js";
+import {
+  allowedClusters,
+  CONFIG_PATH,
+  grantsFor,
+  type RepositoryIdentity,
+  type ServerConfig,
+} from "../config/index.js";
 import { CapstanError, ConfigError, errorMessage, UsageError } from "../errors.js";
 import { type Annotation, publishCheckRun } from "../github/check-runs.js";
 import { reply } from "../github/commands.js";
@@ -17,8 +23,16 @@ import type { GitHub, Repo } from "../github/types.js";
 import { metrics } from "../metrics.js";
 import type { RenderOptions } from "../render/index.js";
 import type { Log } from "../work-queue.js";
+import type { TaskAnswer } from "../worker-pool.js";
+import type { SchemaSource } from "./preview.js";
 import { DIFF_CHECK, POLICY_CHECK } from "./preview-publication.js";
-import { type PreviewTask, type PreviewTaskResult, runPreviewTask, taskError } from "./preview-task.js";
+import {
+  type PreviewTask,
+  type PreviewTaskResult,
+  runPreviewTask,
+  type SchemaRequest,
+  taskError,
+} from "./preview-task.js";
 import { readTreeConfig } from "./tree-config.js";
 
 /** Everything a pull request preview needs, as plain arguments. */
@@ -47,8 +61,13 @@ export interface PullRequestPreviewInput {
   identity: AppIdentity;
   /** A client of a cluster the server config names, to read whether an environment has drifted. */
   clusterFor?: (name: string) => ClusterClient;
-  /** Where the preview's CPU-heavy part runs (a worker pool); in this thread when absent. */
-  runPreview?: (task: PreviewTask) => Promise<PreviewTaskResult>;
+  /** Reads custom resource schemas from a cluster the server config names (never for a fork). */
+  schemas?: SchemaSource;
+  /**
+   * Where the preview's CPU-heavy part runs (a worker pool), answering what the task asks; in this
+   * thread when absent.
+   */
+  runPreview?: (task: PreviewTask, answer?: TaskAnswer) => Promise<PreviewTaskResult>;
 }
 
 /** How a preview ended. */
@@ -121,7 +140,9 @@ async function preview(input: PullRequestPreviewInput): Promise<PreviewOutcome> 
     defaultBranch: input.defaultBranch,
     warnings: await driftWarnings(input, baseRoot),
   };
-  const outcome = await (input.runPreview ?? runPreviewTask)(task);
+  const answer = schemaAnswer(input);
+  task.schemasFromCluster = answer !== undefined;
+  const outcome = await (input.runPreview ?? runPreviewTask)(task, answer);
   if (outcome.kind !== "published") {
     const err = taskError(outcome);
     if (!(err instanceof ConfigError)) throw err;
@@ -180,6 +201,26 @@ async function driftWarnings(
     ];
   }
   return warnings;
+}
+
+/**
+ * Answers a preview task's requests for custom resource schemas, for clusters the server grants this
+ * repository. A fork's pull request never reaches a cluster: which CRDs a cluster has, and their
+ * schemas, are not for an outsider to probe.
+ */
+function schemaAnswer(input: PullRequestPreviewInput): TaskAnswer | undefined {
+  const { server, schemas } = input;
+  if (input.fork || !server || !schemas) return undefined;
+  const allowed = allowedClusters(server, input.repository);
+  return async (request) => {
+    const { cluster, gvks } = request as SchemaRequest;
+    if (typeof cluster !== "string" || !allowed.has(cluster))
+      throw new Error(`cluster ${String(cluster)} is not granted to this repository`);
+    return schemas(
+      cluster,
+      (Array.isArray(gvks) ? gvks : []).filter((g): g is string => typeof g === "string"),
+    );
+  };
 }
 
 async function hasConfig(root: string): Promise<boolean> {

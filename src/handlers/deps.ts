@@ -1,5 +1,5 @@
 import type { Context } from "probot";
-import { type ClusterClient, connect } from "../cluster/index.js";
+import { type ClusterClient, CrdSchemaSource, connect } from "../cluster/index.js";
 import { parseDuration, type ServerConfig } from "../config/index.js";
 import type { PushDeployInput } from "../flows/deploy-push.js";
 import type { PreviewTask, PreviewTaskResult } from "../flows/preview-task.js";
@@ -12,7 +12,12 @@ import type { GitHub, Repo } from "../github/types.js";
 import { metrics } from "../metrics.js";
 import { defaultRenderOptions, observeRenders, type RenderOptions } from "../render/index.js";
 import { type Log, WorkQueue, withFields } from "../work-queue.js";
-import { defaultWorkerPoolOptions, WorkerPool, type WorkerPoolOptions } from "../worker-pool.js";
+import {
+  defaultWorkerPoolOptions,
+  type TaskAnswer,
+  WorkerPool,
+  type WorkerPoolOptions,
+} from "../worker-pool.js";
 
 /** What the handlers share: the work queue, a write pacer per installation, and where trees are cached. */
 export interface AppDeps {
@@ -46,6 +51,8 @@ export interface AppDeps {
   render: RenderOptions;
   /** A client of a cluster the server config names, kept for the process so connections are reused. */
   clusterFor(name: string): ClusterClient;
+  /** The custom resource schemas the clusters serve, cached per CRD generation, for previews. */
+  crdSchemas: CrdSchemaSource;
   /** Override every environment's health timeout (tests). */
   healthTimeoutMs?: number;
   /** Run the periodic sweeps (the server does; tests that deliver webhooks by hand do not). */
@@ -91,6 +98,15 @@ export function createDeps(
   const clusters = new Map<string, ClusterClient>();
   const deliveries = new Set<string>();
   const refusals = new Set<string>();
+  const clusterFor = (name: string): ClusterClient => {
+    if (!overrides.server) throw new Error("no server config: Capstan has no clusters");
+    let client = clusters.get(name);
+    if (!client) {
+      client = connect(overrides.server, name);
+      clusters.set(name, client);
+    }
+    return client;
+  };
   return {
     queue: new WorkQueue(log, 4, "previews"),
     deploys: new WorkQueue(log, 4, "deploys"),
@@ -117,15 +133,8 @@ export function createDeps(
     },
     cacheDir: overrides.cacheDir ?? defaultTreeCacheDir(),
     render: defaultRenderOptions(),
-    clusterFor(name) {
-      if (!overrides.server) throw new Error("no server config: Capstan has no clusters");
-      let client = clusters.get(name);
-      if (!client) {
-        client = connect(overrides.server, name);
-        clusters.set(name, client);
-      }
-      return client;
-    },
+    clusterFor,
+    crdSchemas: new CrdSchemaSource(clusterFor),
   };
 }
 
@@ -209,8 +218,9 @@ export async function repositoryInput(
     render: deps.render,
     server: deps.server,
     identity: await deps.identity(),
-    runPreview: async (task: PreviewTask) => {
-      const result = await deps.previews.run(task);
+    schemas: (cluster: string, gvks: string[]) => deps.crdSchemas.lookup(cluster, gvks),
+    runPreview: async (task: PreviewTask, answer?: TaskAnswer) => {
+      const result = await deps.previews.run(task, answer);
       for (const [renderer, seconds] of result.renders ?? []) metrics.renders.observe({ renderer }, seconds);
       return result;
     },

@@ -10,9 +10,11 @@ export {
 } from "./reach.js";
 export { RULE_IDS } from "./rule-ids.js";
 export { RULES } from "./rules/index.js";
+export { kindsWithoutSchema } from "./rules/schema.js";
 export { type ResolvedPolicy, resolvePolicy } from "./settings.js";
 export { countFindings, summarizeFindings } from "./summary.js";
 export type {
+  ClusterSchemas,
   Exemption,
   Finding,
   FindingSeverity,

@@ -23,6 +23,26 @@ export interface PolicySettings {
   defaults?: { namespaces: boolean; clusterScoped: boolean };
   /** Objects of the same render, for rules that look across objects (CRDs for schema validation). */
   objects: readonly Manifest[];
+  /** The schemas of custom resources the environment's cluster serves, when it has one and was asked. */
+  cluster?: ClusterSchemas;
+}
+
+/**
+ * Custom resource schemas read from an environment's target cluster by the server (never by a render),
+ * for the kinds a render uses that neither Kubernetes nor the render's own CRDs describe.
+ */
+export interface ClusterSchemas {
+  /** The cluster's name in the server config. */
+  cluster: string;
+  /**
+   * `group/version/Kind` → the served version's `openAPIV3Schema`, and a key naming the CRD and its
+   * generation (compiled validators are cached by it).
+   */
+  schemas: Record<string, { key: string; schema: Record<string, unknown> }>;
+  /** `group/version/Kind` → why the cluster has no schema for it ("does not serve it"). */
+  missing: Record<string, string>;
+  /** Why the cluster was not read at all, as a clause: "the CRDs of cluster test could not be read (…)". */
+  unavailable?: string;
 }
 
 /** One thing a rule found wrong with one object. */

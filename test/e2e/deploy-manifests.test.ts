@@ -17,7 +17,8 @@ describe("Capstan's own manifests", () => {
     );
   afterAll(async () => {
     await kubectl("delete", "namespace", "capstan", "--wait=false").catch(() => {});
-    await kubectl("delete", "clusterrole", "capstan-deployer").catch(() => {});
+    await kubectl("delete", "clusterrole", "capstan-deployer", "capstan-crd-reader").catch(() => {});
+    await kubectl("delete", "clusterrolebinding", "capstan-crd-reader").catch(() => {});
   });
 
   it("pass capstan policy without a finding", async () => {

@@ -9,9 +9,11 @@ export type BudgetTask =
   | { kind: "hoard" }
   /** Starts `sleep seconds` (the test finds it by that command line), then spins. */
   | { kind: "spawn-and-spin"; seconds: string }
-  | { kind: "throw" };
+  | { kind: "throw" }
+  /** Asks the starting thread each question in turn and returns the answers (or the refusal) joined. */
+  | { kind: "ask"; questions: string[] };
 
-const report = serveTasks(async (task: BudgetTask) => {
+const report = serveTasks(async (task: BudgetTask, ask) => {
   switch (task.kind) {
     case "echo":
       return task.value;
@@ -30,5 +32,11 @@ const report = serveTasks(async (task: BudgetTask) => {
     }
     case "throw":
       throw new Error("a defect in the task");
+    case "ask": {
+      const answers: string[] = [];
+      for (const q of task.questions)
+        answers.push(String(await ask(q).catch((e: Error) => `refused: ${e.message}`)));
+      return answers.join(", ");
+    }
   }
 });

@@ -9,7 +9,8 @@ const crdIndexes = new WeakMap<readonly Manifest[], Map<string, Record<string, u
 
 /**
  * Objects of a known kind must match the Kubernetes OpenAPI schema of the environment's target version,
- * and custom resources the schema of a CRD in the same render. Other kinds get a notice, not an error.
+ * and custom resources the schema of their CRD: one in the same render first, else the one the
+ * environment's cluster serves (see {@link kindsWithoutSchema}). Other kinds get a notice, not an error.
  * Every object's name must be one the apiserver accepts for its kind, which no schema says.
  */
 export const schema: Rule = {
@@ -27,17 +28,44 @@ export const schema: Rule = {
   },
 };
 
-function schemaViolations(object: KubeObject, settings: PolicySettings): Violation[] {
-  const { bundle, exact } = loadBundle(settings.kubeVersion);
+/**
+ * The custom resource kinds (`group/version/Kind`) of a render that neither Kubernetes `kubeVersion` nor
+ * a CRD in the render describes: what the server asks the environment's cluster for.
+ */
+export function kindsWithoutSchema(manifests: readonly Manifest[], kubeVersion: string): string[] {
+  const validator = validatorFor(kubeVersion);
+  const crds = crdsOf(manifests);
+  const kinds = new Set<string>();
+  for (const m of manifests) {
+    const object = m.object as KubeObject;
+    if (typeof object.apiVersion !== "string" || !object.apiVersion.includes("/")) continue;
+    const gvk = gvkOf(object);
+    if (!validator.knows(gvk) && !crds.has(gvk)) kinds.add(gvk);
+  }
+  return [...kinds];
+}
+
+function validatorFor(kubeVersion: string): SchemaValidator {
+  const { bundle } = loadBundle(kubeVersion);
   let validator = validators.get(bundle.version);
   if (!validator) {
     validator = new SchemaValidator(bundle);
     validators.set(bundle.version, validator);
   }
+  return validator;
+}
+
+function gvkOf(object: KubeObject): string {
   const version = object.apiVersion.includes("/")
     ? object.apiVersion.slice(object.apiVersion.indexOf("/") + 1)
     : object.apiVersion;
-  const gvk = `${groupOf(object.apiVersion)}/${version}/${object.kind}`;
+  return `${groupOf(object.apiVersion)}/${version}/${object.kind}`;
+}
+
+function schemaViolations(object: KubeObject, settings: PolicySettings): Violation[] {
+  const { bundle, exact } = loadBundle(settings.kubeVersion);
+  const validator = validatorFor(settings.kubeVersion);
+  const gvk = gvkOf(object);
   const note = exact
     ? []
     : [
@@ -47,27 +75,36 @@ function schemaViolations(object: KubeObject, settings: PolicySettings): Violati
         },
       ];
   if (validator.knows(gvk)) return [...note, ...validator.validateBuiltin(gvk, object)];
-  const crd = crdsOf(settings).get(gvk);
+  const crd = crdsOf(settings.objects).get(gvk);
   if (crd)
     return validator.validateCustom(
       `crd:${gvk}:${createHash("sha256").update(JSON.stringify(crd)).digest("hex")}`,
       crd,
       object,
     );
+  const served = settings.cluster?.unavailable ? undefined : settings.cluster?.schemas[gvk];
+  if (served) return validator.validateCustom(served.key, served.schema, object);
   return [
     {
       notice: true,
-      message: `${object.kind} ${object.apiVersion}: no schema is known (not built into Kubernetes ${bundle.version}, and no CRD for it in this render); not validated`,
+      message: `${object.kind} ${object.apiVersion}: no schema is known (not built into Kubernetes ${bundle.version}, ${whyNoCrd(settings, gvk)}); not validated`,
     },
   ];
 }
 
+function whyNoCrd(settings: PolicySettings, gvk: string): string {
+  const cluster = settings.cluster;
+  if (!cluster) return "and no CRD for it in this render";
+  if (cluster.unavailable) return `no CRD for it in this render, and ${cluster.unavailable}`;
+  return `no CRD for it in this render, and cluster ${cluster.cluster} ${cluster.missing[gvk] ?? "was not asked"}`;
+}
+
 // group/version/Kind → openAPIV3Schema of every CRD version in the render.
-function crdsOf(settings: PolicySettings): Map<string, Record<string, unknown>> {
-  let index = crdIndexes.get(settings.objects);
+function crdsOf(objects: readonly Manifest[]): Map<string, Record<string, unknown>> {
+  let index = crdIndexes.get(objects);
   if (index) return index;
   index = new Map();
-  for (const m of settings.objects) {
+  for (const m of objects) {
     if (m.ref.kind !== "CustomResourceDefinition" || m.ref.group !== "apiextensions.k8s.io") continue;
     const spec = (m.object as KubeObject).spec;
     if (!isRecord(spec) || typeof spec.group !== "string" || !isRecord(spec.names)) continue;
@@ -78,6 +115,6 @@ function crdsOf(settings: PolicySettings): Map<string, Record<string, unknown>> 
       }
     }
   }
-  crdIndexes.set(settings.objects, index);
+  crdIndexes.set(objects, index);
   return index;
 }
