@@ -39,11 +39,11 @@ export const policySchema = z
       }),
     /**
      * Cluster-scoped kinds the environment may hold, e.g. `[Namespace, ClusterRole]` (rule `namespaces`).
-     * Default: Namespaces only.
+     * Default: not limited by the lint; the server config's grants bound what a sync may write.
      */
     clusterScoped: z.array(z.string().min(1)).optional().meta({
       description:
-        "Cluster-scoped kinds the environment may hold, e.g. [Namespace, ClusterRole] (rule namespaces). Default: Namespaces only.",
+        "Cluster-scoped kinds the environment may hold, e.g. [Namespace, ClusterRole] (rule namespaces). Default: not limited by this lint; the server config's grants bound what a sync may write.",
     }),
   })
   .meta({ description: "Policy check settings." });

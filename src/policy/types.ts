@@ -18,7 +18,8 @@ export interface PolicySettings {
   /**
    * Which of the two the config left at their defaults: then the Namespaces this render creates, and the
    * objects in them, are the environment's too (a repository that installs a controller into its own
-   * namespace is the common case). The operator's hard bounds are the server config's reach.
+   * namespace is the common case), and no cluster-scoped kind is limited by the lint. The operator's
+   * hard bounds are the server config's reach.
    */
   defaults?: { namespaces: boolean; clusterScoped: boolean };
   /** Objects of the same render, for rules that look across objects (CRDs for schema validation). */

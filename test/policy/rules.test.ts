@@ -263,8 +263,16 @@ spec:
   },
   {
     rule: "namespaces",
-    name: "a cluster-scoped kind other than a Namespace, by default",
+    name: "any cluster-scoped kind, by default (the server config's grants bound them)",
+    yaml: "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: x}\n---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: a.b.c}\n",
+    policy: {},
+    expect: [],
+  },
+  {
+    rule: "namespaces",
+    name: "a cluster-scoped kind once policy.clusterScoped is set without it",
     yaml: "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: x}\n",
+    policy: { clusterScoped: ["Namespace"] },
     expect: [[2, "cluster-scoped ClusterRole is not allowed"]],
   },
   {
@@ -325,6 +333,23 @@ spec:
       [13, "spec.template.spec.containers[0].ports[0].containerPort must be an integer"],
       [14, "spec.template.spec.containers[1] is missing required field name"],
     ],
+  },
+  {
+    rule: "schema",
+    name: "a CRD of a protected group without its API approval",
+    yaml: "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: things.gateway.networking.k8s.io\nspec:\n  group: gateway.networking.k8s.io\n  scope: Namespaced\n  names: {kind: Thing, plural: things}\n  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]\n",
+    expect: [
+      [
+        4,
+        "a CRD of the protected group gateway.networking.k8s.io needs the annotation api-approved.kubernetes.io (the URL of its API review), or the apiserver refuses it",
+      ],
+    ],
+  },
+  {
+    rule: "schema",
+    name: "a CRD of a protected group with its approval, and one of a group that only ends like one",
+    yaml: "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: things.gateway.networking.k8s.io\n  annotations: {api-approved.kubernetes.io: https://github.com/kubernetes/enhancements/pull/1111}\nspec:\n  group: gateway.networking.k8s.io\n  scope: Namespaced\n  names: {kind: Thing, plural: things}\n  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]\n---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: things.notk8s.io\nspec:\n  group: notk8s.io\n  scope: Namespaced\n  names: {kind: Thing, plural: things}\n  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]\n",
+    expect: [],
   },
   {
     rule: "schema",

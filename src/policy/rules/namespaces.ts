@@ -1,9 +1,11 @@
 import type { PolicySettings, Rule } from "../types.js";
 
 /**
- * An environment owns its namespaces; writing elsewhere, or cluster-wide, affects other teams. By default
- * (neither `policy.namespaces` nor `policy.clusterScoped` set) the environment's namespaces are its
- * `namespace` and every Namespace its own render creates.
+ * An environment owns its namespaces; writing elsewhere, or cluster-wide, affects other teams. This is
+ * the repository's own lint. By default the environment's namespaces are its `namespace` and every
+ * Namespace its own render creates, and cluster-scoped kinds are not limited: what a repository may
+ * write cluster-wide is the operator's to bound, in the server config's grants, which previews and
+ * syncs enforce whatever the repository says.
  */
 export const namespaces: Rule = {
   id: "namespaces",
@@ -14,7 +16,7 @@ export const namespaces: Rule = {
     const namespace = object.metadata.namespace;
     if (namespace === undefined) {
       if (settings.clusterScoped.includes(object.kind)) return [];
-      if (isNamespace(object) && settings.defaults?.clusterScoped) return [];
+      if (settings.defaults?.clusterScoped) return [];
       return [
         { message: `cluster-scoped ${object.kind} is not allowed in this environment`, path: ["kind"] },
       ];

@@ -24,9 +24,27 @@ export const schema: Rule = {
     const name = named
       ? [{ path: ["metadata", "name"], message: `metadata.name "${object.metadata.name}" ${named}` }]
       : [];
-    return [...name, ...schemaViolations(object, settings)];
+    return [...name, ...approval(object), ...schemaViolations(object, settings)];
   },
 };
+
+// The apiserver refuses a CRD of a protected group (k8s.io, kubernetes.io and their subdomains) without
+// the approval annotation, which no OpenAPI schema says (kubernetes/enhancements#1111).
+function approval(object: KubeObject): Violation[] {
+  if (object.kind !== "CustomResourceDefinition" || groupOf(object.apiVersion) !== "apiextensions.k8s.io")
+    return [];
+  const group = isRecord(object.spec) ? object.spec.group : undefined;
+  if (typeof group !== "string" || !/(^|\.)(k8s\.io|kubernetes\.io)$/.test(group)) return [];
+  if (object.metadata.annotations?.[APPROVAL] !== undefined) return [];
+  return [
+    {
+      message: `a CRD of the protected group ${group} needs the annotation ${APPROVAL} (the URL of its API review), or the apiserver refuses it`,
+      path: ["metadata", "name"],
+    },
+  ];
+}
+
+const APPROVAL = "api-approved.kubernetes.io";
 
 /**
  * The custom resource kinds (`group/version/Kind`) of a render that neither Kubernetes `kubeVersion` nor
