@@ -50,7 +50,7 @@ export class CrdSchemaSource {
    * read is said in `unavailable`, and each kind without a schema in `missing` with the reason.
    */
   async lookup(cluster: string, gvks: readonly string[]): Promise<ClusterSchemas> {
-    const result: ClusterSchemas = { cluster, schemas: {}, missing: {} };
+    const result: ClusterSchemas = { cluster, schemas: {}, clusterScoped: [], missing: {} };
     const wanted = [...new Set(gvks)];
     for (const gvk of wanted.slice(this.options.maxKinds))
       result.missing[gvk] = `was not asked: one preview looks up at most ${this.options.maxKinds} kinds`;
@@ -71,6 +71,7 @@ export class CrdSchemaSource {
       const reason = asClusterError(err, cluster)?.message ?? (err as Error).message;
       result.unavailable = `the CRDs of cluster ${cluster} could not be read (${reason})`;
       result.schemas = {};
+      result.clusterScoped = [];
     } finally {
       clearTimeout(timer);
     }
@@ -88,6 +89,7 @@ export class CrdSchemaSource {
       result.missing[gvk] = "does not serve it";
       return;
     }
+    if (!resource.namespaced) result.clusterScoped.push(gvk);
     const name = `${resource.plural}.${group}`;
     const entry = await this.entry(client, name);
     const schema = entry?.schemas.get(version);

@@ -1,4 +1,4 @@
-import type { Manifest } from "../manifests/index.js";
+import { type Manifest, withClusterScope } from "../manifests/index.js";
 import type { ClusterClient } from "./connect.js";
 
 /**
@@ -12,19 +12,12 @@ export async function resolveScopes(
   manifests: readonly Manifest[],
 ): Promise<Manifest[]> {
   const namespaced = new Map<string, boolean | undefined>();
-  const resolved: Manifest[] = [];
   for (const m of manifests) {
     const key = `${m.object.apiVersion}|${m.ref.kind}`;
     if (m.ref.namespace !== null && !namespaced.has(key)) {
       const resource = await cluster.objects.discover(m.object.apiVersion, m.ref.kind).catch(() => undefined);
       namespaced.set(key, resource?.namespaced);
     }
-    if (m.ref.namespace === null || namespaced.get(key) !== false) {
-      resolved.push(m);
-      continue;
-    }
-    const { namespace: _, ...metadata } = m.object.metadata;
-    resolved.push({ ...m, ref: { ...m.ref, namespace: null }, object: { ...m.object, metadata } });
   }
-  return resolved;
+  return withClusterScope(manifests, (apiVersion, kind) => namespaced.get(`${apiVersion}|${kind}`) === false);
 }

@@ -98,7 +98,7 @@ function askedSchemas(ask: TaskAsk): SchemaSource {
       return (await ask({ cluster, gvks } satisfies SchemaRequest)) as ClusterSchemas;
     } catch (err) {
       const unavailable = `the CRDs of cluster ${cluster} could not be asked for (${(err as Error).message})`;
-      return { cluster, schemas: {}, missing: {}, unavailable };
+      return { cluster, schemas: {}, clusterScoped: [], missing: {}, unavailable };
     }
   };
 }
@@ -107,6 +107,7 @@ function askedSchemas(ask: TaskAsk): SchemaSource {
 const forkSchemas: SchemaSource = async (cluster) => ({
   cluster,
   schemas: {},
+  clusterScoped: [],
   missing: {},
   unavailable: `cluster ${cluster} is not read for a pull request from a fork`,
 });

@@ -1,7 +1,7 @@
 import type { Config, Environment, Reach, SemanticProblem } from "../config/index.js";
 import { diffManifests } from "../diff/index.js";
 import { ConfigError, errorMessage, UsageError } from "../errors.js";
-import type { Manifest } from "../manifests/index.js";
+import { type Manifest, withClusterScope } from "../manifests/index.js";
 import {
   type ClusterSchemas,
   kindsWithoutSchema,
@@ -133,11 +133,29 @@ async function previewOne(
   }
   report.renderer = head.value?.renderer;
   report.notices.push(...(head.value?.notices ?? []));
-  report.diff = diffManifests(base.value?.manifests ?? [], head.value?.manifests ?? []);
-  const manifests = head.value?.manifests ?? [];
+  let baseManifests = base.value?.manifests ?? [];
+  let manifests = head.value?.manifests ?? [];
   const policy = resolvePolicy(config, env);
-  const unknown = env.cluster && input.schemas ? kindsWithoutSchema(manifests, env.kubeVersion) : [];
-  if (unknown.length > 0) policy.settings.cluster = await input.schemas!(env.cluster!, unknown);
+  // What the render cannot know about kinds whose CRD is installed separately, the cluster says: their
+  // schema, and their scope (a ClusterIssuer must not be diffed as if it lived in a namespace).
+  const unknown =
+    env.cluster && input.schemas
+      ? [
+          ...new Set([
+            ...kindsWithoutSchema(manifests, env.kubeVersion),
+            ...kindsWithoutSchema(baseManifests, env.kubeVersion),
+          ]),
+        ]
+      : [];
+  if (unknown.length > 0) {
+    const served = await input.schemas!(env.cluster!, unknown);
+    policy.settings.cluster = served;
+    const scoped = new Set(served.clusterScoped);
+    const isClusterScoped = (apiVersion: string, kind: string) => scoped.has(`${apiVersion}/${kind}`);
+    baseManifests = withClusterScope(baseManifests, isClusterScoped);
+    manifests = withClusterScope(manifests, isClusterScoped);
+  }
+  report.diff = diffManifests(baseManifests, manifests);
   report.policy = runPolicy(manifests, policy);
   const reach = input.reach?.of(env);
   if (reach) {

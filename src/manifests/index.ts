@@ -8,7 +8,7 @@ export { defaultParseOptions, type ParseOptions, type ParseResult, parseDocument
 export { type Container, containersOf, podSpecOf } from "./pod-spec.js";
 export { isRecord } from "./record.js";
 export { compareRefs, formatRef, groupOf, type ObjectRef, refKey } from "./ref.js";
-export { clusterScopedCustomKinds, isClusterScoped } from "./scope.js";
+export { clusterScopedCustomKinds, isClusterScoped, withClusterScope } from "./scope.js";
 export { isSecret, isSecretLike, LAST_APPLIED, SECRET_SHOWN_FIELDS } from "./secret.js";
 export type { DocumentOrigin, KubeMetadata, KubeObject, Manifest, ParsedDocument } from "./types.js";
 export { KUBERNETES_YAML, safeReason } from "./yaml-schema.js";

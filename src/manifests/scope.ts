@@ -1,4 +1,4 @@
-import type { KubeObject } from "./types.js";
+import type { KubeObject, Manifest } from "./types.js";
 
 /**
  * Built-in cluster-scoped kinds, keyed `group/Kind`. Custom resources are namespaced unless a CRD in the
@@ -59,4 +59,20 @@ export function clusterScopedCustomKinds(objects: readonly KubeObject[]): Set<st
     }
   }
   return kinds;
+}
+
+/**
+ * The objects with the scope the cluster gives their kinds: those whose kind `clusterScoped(apiVersion,
+ * kind)` says is cluster-scoped lose the namespace the render gave them (a custom resource whose CRD is
+ * installed separately took the environment's). Other objects are returned as they are.
+ */
+export function withClusterScope(
+  manifests: readonly Manifest[],
+  clusterScoped: (apiVersion: string, kind: string) => boolean,
+): Manifest[] {
+  return manifests.map((m) => {
+    if (m.ref.namespace === null || !clusterScoped(m.object.apiVersion, m.ref.kind)) return m;
+    const { namespace: _, ...metadata } = m.object.metadata;
+    return { ...m, ref: { ...m.ref, namespace: null }, object: { ...m.object, metadata } };
+  });
 }

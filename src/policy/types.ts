@@ -40,6 +40,8 @@ export interface ClusterSchemas {
    * generation (compiled validators are cached by it).
    */
   schemas: Record<string, { key: string; schema: Record<string, unknown> }>;
+  /** The `group/version/Kind`s asked for that the cluster serves cluster-scoped. */
+  clusterScoped: string[];
   /** `group/version/Kind` → why the cluster has no schema for it ("does not serve it"). */
   missing: Record<string, string>;
   /** Why the cluster was not read at all, as a clause: "the CRDs of cluster test could not be read (…)". */

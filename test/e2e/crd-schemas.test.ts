@@ -25,6 +25,20 @@ import { type TestCluster, testCluster } from "./helpers.js";
 const group = `e2e${randomBytes(3).toString("hex")}.capstan.dev`;
 const crdName = `widgets.${group}`;
 
+// Discovery serves a CRD's kinds once it is established.
+async function established(objects: Pick<ObjectClient, "read">, name: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const crd = (await objects.read({
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name },
+    } as never)) as { status?: { conditions?: Array<{ type: string; status: string }> } };
+    if (crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${name} was not established`);
+}
+
 const widget = (spec: string) =>
   `apiVersion: ${group}/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n${spec}`;
 const MISSPELT = "  color: red\n  sise: 3\n";
@@ -79,17 +93,7 @@ describe("custom resources in a preview, against the target cluster's CRDs", () 
       true,
       PatchStrategy.ServerSideApply,
     );
-    // Discovery serves the kind once the CRD is established.
-    for (let i = 0; i < 100; i++) {
-      const crd = (await cluster.objects.read({
-        apiVersion: "apiextensions.k8s.io/v1",
-        kind: "CustomResourceDefinition",
-        metadata: { name: crdName },
-      } as never)) as { status?: { conditions?: Array<{ type: string; status: string }> } };
-      if (crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`${crdName} was not established`);
+    await established(cluster.objects, crdName);
   });
   afterAll(async () => {
     await cluster.objects
@@ -231,6 +235,7 @@ describe("CrdSchemaSource, on the real apiserver", () => {
   beforeAll(async () => {
     client = connectKubeconfig(inject("kubeconfig"));
     await put({ size: { type: "integer" } });
+    await established(client.objects, kinds);
   });
   afterAll(async () => {
     await client.objects.delete(crd({}) as never).catch(() => {});

@@ -110,5 +110,9 @@ describe("a preview of the flux-fleet fixture, with its CRDs in the cluster", ()
       .join("\n");
     expect(comment).toContain("`fleet-production`");
     expect(comment).not.toContain("no schema is known");
+    // The cluster's CRDs also give the scope: cluster-scoped configs are not shown in a namespace.
+    expect(comment).toContain("ClusterIssuer/letsencrypt");
+    expect(comment).toContain("GatewayClass/envoy");
+    expect(comment).not.toMatch(/ClusterIssuer\/envoy-gateway-system/);
   });
 });
