@@ -63,7 +63,12 @@ export function publicationOf(result: PreviewResult, subject: PreviewSubject): P
     };
   }
   const parts = renderReport(
-    { environments: affected, subtitle: title, removedEnvironments: result.removedEnvironments },
+    {
+      environments: affected,
+      subtitle: title,
+      removedEnvironments: result.removedEnvironments,
+      unaffected: result.environments.filter((e) => e.unaffected).length,
+    },
     { budget: COMMENT_BUDGET, prefix: (i) => `${partMarker(i)}\n` },
   );
   const posted = capParts(parts, affected, `${partMarker(MAX_COMMENT_PARTS)}\n### Capstan preview (index)`, {

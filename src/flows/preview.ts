@@ -9,7 +9,14 @@ import {
   resolvePolicy,
   runPolicy,
 } from "../policy/index.js";
-import { PathMissingError, type RenderOptions, renderEnvironment } from "../render/index.js";
+import {
+  changedFiles,
+  inputClosure,
+  PathMissingError,
+  type RenderOptions,
+  reads,
+  renderEnvironment,
+} from "../render/index.js";
 import type { EnvironmentReport } from "../report/index.js";
 import { readTreeConfig } from "./tree-config.js";
 
@@ -82,17 +89,65 @@ export async function previewEnvironments(input: PreviewInput): Promise<PreviewR
     }
   }
   const selected = selectEnvironments(headConfig, input.environments);
-  const reports: EnvironmentReport[] = [];
-  for (const env of selected) {
+  // Asked for by name, an environment is rendered whatever changed; otherwise only what a change reaches.
+  const changed =
+    input.environments.length === 0 && input.baseRoot !== input.headRoot
+      ? await changedFiles(input.baseRoot, input.headRoot)
+      : undefined;
+  const sameSettings =
+    changed !== undefined && baseConfig !== undefined && sameRepositorySettings(baseConfig, headConfig);
+  const reports = await mapInOrder(selected, input.render.concurrency, async (env) => {
     const baseEnv = baseConfig?.environments.find((e) => e.name === env.name);
-    reports.push(await previewOne(input, { config: headConfig, env }, baseEnv, notices));
-  }
+    if (sameSettings && baseEnv && (await unaffected(input, baseEnv, env, changed!)))
+      return { name: env.name, notices: [], unaffected: true };
+    return previewOne(input, { config: headConfig, env }, baseEnv, notices);
+  });
   const headNames = new Set(headConfig.environments.map((e) => e.name));
   const removedEnvironments =
     input.environments.length > 0
       ? []
       : (baseConfig?.environments ?? []).map((e) => e.name).filter((name) => !headNames.has(name));
   return { environments: reports, removedEnvironments };
+}
+
+// Whether neither the environment's settings nor any file its render reads (at base or at head) changed.
+async function unaffected(
+  input: PreviewInput,
+  baseEnv: Environment,
+  env: Environment,
+  changed: ReadonlySet<string>,
+): Promise<boolean> {
+  if (JSON.stringify(baseEnv) !== JSON.stringify(env)) return false;
+  const [base, head] = await Promise.all([
+    inputClosure(input.baseRoot, baseEnv, input.render.limits),
+    inputClosure(input.headRoot, env, input.render.limits),
+  ]);
+  return base !== undefined && head !== undefined && !reads(base, changed) && !reads(head, changed);
+}
+
+// Repository-wide settings (the policy) change every environment's checks, if not its objects.
+function sameRepositorySettings(base: Config, head: Config): boolean {
+  const { environments: _b, ...baseRest } = base;
+  const { environments: _h, ...headRest } = head;
+  return JSON.stringify(baseRest) === JSON.stringify(headRest);
+}
+
+// Runs `fn` over `items`, at most `limit` at once, with the results in the items' order.
+async function mapInOrder<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
 }
 
 /**

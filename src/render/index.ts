@@ -1,3 +1,4 @@
+export { type InputClosure, inputClosure, reads } from "./closure.js";
 export { type HelmRelease, isChart, renderHelm } from "./helm.js";
 export { findKustomization, isRemoteReference, renderKustomize } from "./kustomize.js";
 export { defaultRenderLimits, formatBytes, type RenderLimits } from "./limits.js";
@@ -13,3 +14,4 @@ export {
 } from "./render.js";
 export { findTool, hasNetworkIsolation, runTool, type Tool } from "./runner.js";
 export { isInside, resolveInside, walkTree } from "./tree.js";
+export { changedFiles, defaultTreeDiffBudget, type TreeDiffBudget } from "./tree-diff.js";

@@ -44,6 +44,20 @@ export async function renderKustomize(root: string, dir: string, limits: RenderL
   });
 }
 
+/**
+ * Every directory a kustomize build of `dir` reads, as repository paths: the kustomization's own and
+ * those of the resources, components and generator directories it names, transitively. kustomize runs
+ * with the root-only load restrictor, so every file a kustomization reads (patches, generator sources,
+ * replacements, configurations) is inside one of these directories.
+ *
+ * @throws RenderError for whatever the render itself would refuse (a remote base, a plugin, a link out)
+ */
+export async function kustomizationDirs(root: string, dir: string, limits: RenderLimits): Promise<string[]> {
+  const walk = { root, limits, seen: new Set<string>(), sensitive: new Set<string>() };
+  await preflight(walk, dir);
+  return [...walk.seen].map((real) => displayPath(root, real));
+}
+
 /** Finds the kustomization file of a directory, or `undefined`. */
 export async function findKustomization(dir: string): Promise<string | undefined> {
   for (const name of KUSTOMIZATION_FILES) {

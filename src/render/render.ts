@@ -1,4 +1,5 @@
 import { stat } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join, posix } from "node:path";
 import { repoPath } from "../config/paths.js";
 import type { Environment } from "../config/schema.js";
@@ -33,11 +34,13 @@ export interface RenderedEnvironment {
 export interface RenderOptions {
   limits: RenderLimits;
   parse: ParseOptions;
+  /** How many environments one preview renders at once (each a renderer process, and its objects). */
+  concurrency: number;
 }
 
-/** Defaults for {@link RenderOptions}. */
+/** Defaults for {@link RenderOptions}: as many renders at once as there are cores. */
 export function defaultRenderOptions(): RenderOptions {
-  return { limits: defaultRenderLimits(), parse: defaultParseOptions() };
+  return { limits: defaultRenderLimits(), parse: defaultParseOptions(), concurrency: availableParallelism() };
 }
 
 /** The environment's path does not exist in this tree (a new environment has nothing at its base). */

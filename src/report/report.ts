@@ -21,6 +21,8 @@ export interface EnvironmentReport {
   /** What a reviewer must see before merging (the target has drifted), shown under the heading. */
   warnings?: string[];
   notices: string[];
+  /** No file the environment's render reads changed, nor its config: it was not rendered. */
+  unaffected?: boolean;
 }
 
 /** Everything a report is built from. */
@@ -30,6 +32,8 @@ export interface ReportInput {
   subtitle?: string;
   /** Environments in the base's config that the head's config no longer has. */
   removedEnvironments?: string[];
+  /** Environments not rendered because nothing they read changed, besides any in `environments`. */
+  unaffected?: number;
 }
 
 /** Options for {@link renderReport}. */
@@ -54,7 +58,13 @@ const TITLE = "### Capstan preview";
  * that each fit the budget; the summary always opens the first part.
  */
 export function renderReport(input: ReportInput, options: ReportOptions = defaultReportOptions()): string[] {
-  const blocks = [...summaryBlocks(input), ...input.environments.flatMap(environmentBlocks)];
+  const skipped = input.environments.filter((e) => e.unaffected).length + (input.unaffected ?? 0);
+  const shown = {
+    ...input,
+    environments: input.environments.filter((e) => !e.unaffected),
+    unaffected: skipped,
+  };
+  const blocks = [...summaryBlocks(shown), ...shown.environments.flatMap(environmentBlocks)];
   return splitParts(blocks, {
     budget: options.budget,
     header: (i, n) =>
@@ -76,6 +86,11 @@ function summaryBlocks(input: ReportInput): string[] {
   for (const name of input.removedEnvironments ?? []) {
     intro.push(
       `⚠️ ${code(name)} is no longer in \`.github/capstan.yml\`: Capstan stops syncing it, and its objects stay in the cluster until they are deleted by hand.`,
+    );
+  }
+  if (input.unaffected) {
+    intro.push(
+      `${input.unaffected} environment${input.unaffected === 1 ? " was" : "s were"} not rendered: no file ${input.unaffected === 1 ? "its" : "their"} render reads changed, nor ${input.unaffected === 1 ? "its" : "their"} settings.`,
     );
   }
   if (input.environments.length === 0) {
