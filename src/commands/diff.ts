@@ -1,8 +1,9 @@
 import { resolve } from "node:path";
 import { parseConfig, readConfigFile } from "../config/index.js";
 import { previewEnvironments } from "../flows/preview.js";
+import { defaultTreeCacheDir } from "../github/tree-cache.js";
 import { extractRef, type Tree } from "../local/git-tree.js";
-import { defaultRenderOptions } from "../render/index.js";
+import { cachedRenderOptions } from "../render/index.js";
 import { type EnvironmentReport, renderReport } from "../report/index.js";
 
 /** Options of `capstan diff`, after argv parsing. */
@@ -64,7 +65,7 @@ export async function diff(options: DiffOptions): Promise<{ output: string; exit
       headRoot,
       config,
       environments: options.environments,
-      render: defaultRenderOptions(),
+      render: cachedRenderOptions(defaultTreeCacheDir()),
     });
     const exitCode = reports.some((r) => r.error) ? 1 : 0;
     const output =

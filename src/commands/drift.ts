@@ -5,9 +5,10 @@ import { type DriftFinding, formatWriter } from "../drift/index.js";
 import { ConfigError, UsageError } from "../errors.js";
 import { selectEnvironments } from "../flows/preview.js";
 import { readTreeConfig } from "../flows/tree-config.js";
+import { defaultTreeCacheDir } from "../github/tree-cache.js";
 import { extractRef, type Tree } from "../local/git-tree.js";
 import { formatRef } from "../manifests/index.js";
-import { defaultRenderOptions, renderEnvironment } from "../render/index.js";
+import { cachedRenderOptions, renderEnvironment } from "../render/index.js";
 
 /** Options of `capstan drift`, after argv parsing. */
 export interface DriftCommandOptions {
@@ -58,7 +59,7 @@ export async function drift(options: DriftCommandOptions): Promise<{ output: str
         { line: 1, path: "", message: "does not exist; add one or pass --config" },
       ]);
     const [env] = selectEnvironments(config, [options.environment]);
-    const { manifests } = await renderEnvironment(root, env!, defaultRenderOptions());
+    const { manifests } = await renderEnvironment(root, env!, cachedRenderOptions(defaultTreeCacheDir()));
     const check = await checkDrift(cluster, manifests, {
       name: env!.name,
       namespace: env!.namespace,

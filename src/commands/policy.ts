@@ -1,10 +1,11 @@
 import { resolve } from "node:path";
 import { parseConfig, readConfigFile } from "../config/index.js";
 import { checkPolicy, type EnvironmentPolicy } from "../flows/policy-check.js";
+import { defaultTreeCacheDir } from "../github/tree-cache.js";
 import { extractRef, type Tree } from "../local/git-tree.js";
 import { formatRef } from "../manifests/index.js";
 import { summarizeFindings } from "../policy/index.js";
-import { defaultRenderOptions } from "../render/index.js";
+import { cachedRenderOptions } from "../render/index.js";
 
 /** Options of `capstan policy`, after argv parsing. */
 export interface PolicyOptions {
@@ -56,7 +57,7 @@ export async function policy(options: PolicyOptions): Promise<{ output: string; 
       root,
       config,
       environments: options.environments,
-      render: defaultRenderOptions(),
+      render: cachedRenderOptions(defaultTreeCacheDir()),
     });
     const failed = results.some((r) => r.error || r.policy?.findings.some((f) => f.severity === "error"));
     const output =

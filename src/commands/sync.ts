@@ -5,10 +5,11 @@ import { ConfigError } from "../errors.js";
 import { type DeployResult, deployEnvironment } from "../flows/deploy.js";
 import { selectEnvironments } from "../flows/preview.js";
 import { readTreeConfig } from "../flows/tree-config.js";
+import { defaultTreeCacheDir } from "../github/tree-cache.js";
 import { unhealthyLines } from "../health/index.js";
 import { extractRef, type Tree } from "../local/git-tree.js";
 import { formatRef, type ObjectRef } from "../manifests/index.js";
-import { defaultRenderOptions, renderEnvironment } from "../render/index.js";
+import { cachedRenderOptions, renderEnvironment } from "../render/index.js";
 
 /** Options of `capstan sync`, after argv parsing. */
 export interface SyncCommandOptions {
@@ -71,7 +72,7 @@ export async function sync(options: SyncCommandOptions): Promise<{ output: strin
       ]);
     }
     const [env] = selectEnvironments(config, [options.environment]);
-    const { manifests } = await renderEnvironment(root, env!, defaultRenderOptions());
+    const { manifests } = await renderEnvironment(root, env!, cachedRenderOptions(defaultTreeCacheDir()));
     const result = await deployEnvironment({
       cluster,
       environment: env!,

@@ -10,7 +10,7 @@ import type { AppIdentity } from "../github/sticky-comment.js";
 import { defaultTreeCacheDir } from "../github/tree-cache.js";
 import type { GitHub, Repo } from "../github/types.js";
 import { metrics } from "../metrics.js";
-import { defaultRenderOptions, observeRenders, type RenderOptions } from "../render/index.js";
+import { cachedRenderOptions, observeRenders, type RenderOptions } from "../render/index.js";
 import { type Log, WorkQueue, withFields } from "../work-queue.js";
 import {
   defaultWorkerPoolOptions,
@@ -96,6 +96,7 @@ export function createDeps(
   // One connection for every installation's shared budget.
   const redis = overrides.redisUrl ? connectRedis(overrides.redisUrl) : undefined;
   const clusters = new Map<string, ClusterClient>();
+  const cacheDir = overrides.cacheDir ?? defaultTreeCacheDir();
   const deliveries = new Set<string>();
   const refusals = new Set<string>();
   const clusterFor = (name: string): ClusterClient => {
@@ -131,8 +132,8 @@ export function createDeps(
     firstRefusal(key) {
       return remember(refusals, key);
     },
-    cacheDir: overrides.cacheDir ?? defaultTreeCacheDir(),
-    render: defaultRenderOptions(),
+    cacheDir,
+    render: cachedRenderOptions(cacheDir),
     clusterFor,
     crdSchemas: new CrdSchemaSource(clusterFor),
   };

@@ -13,10 +13,16 @@ import {
   parseDocuments,
 } from "../manifests/index.js";
 import { isChart, renderHelm } from "./helm.js";
-import { findKustomization, renderKustomize } from "./kustomize.js";
+import { findKustomization, kustomizationDirs, renderKustomize } from "./kustomize.js";
 import { defaultRenderLimits, type RenderLimits } from "./limits.js";
 import { renderPlain } from "./plain.js";
-import { hasNetworkIsolation } from "./runner.js";
+import {
+  DEFAULT_RENDER_CACHE_BYTES,
+  RenderCache,
+  type RenderCacheOptions,
+  renderKey,
+} from "./render-cache.js";
+import { hasNetworkIsolation, type Tool, toolIdentity } from "./runner.js";
 import { resolveInside } from "./tree.js";
 
 /** The renderer that actually ran (`auto` resolved). */
@@ -36,11 +42,21 @@ export interface RenderOptions {
   parse: ParseOptions;
   /** How many environments one preview renders at once (each a renderer process, and its objects). */
   concurrency: number;
+  /** Where renderer output is cached by the content of its inputs; uncached when absent. */
+  cache?: RenderCacheOptions;
 }
 
 /** Defaults for {@link RenderOptions}: as many renders at once as there are cores. */
 export function defaultRenderOptions(): RenderOptions {
   return { limits: defaultRenderLimits(), parse: defaultParseOptions(), concurrency: availableParallelism() };
+}
+
+/**
+ * {@link defaultRenderOptions} with renderer output cached under `cacheDir/.renders` (beside the tree
+ * cache, which leaves it alone), bounded to `maxBytes`.
+ */
+export function cachedRenderOptions(cacheDir: string, maxBytes = DEFAULT_RENDER_CACHE_BYTES): RenderOptions {
+  return { ...defaultRenderOptions(), cache: { dir: join(cacheDir, ".renders"), maxBytes } };
 }
 
 /** The environment's path does not exist in this tree (a new environment has nothing at its base). */
@@ -114,36 +130,71 @@ async function renderDocuments(
   path: string,
   renderer: ResolvedRenderer,
   env: Environment,
-  { limits, parse }: RenderOptions,
+  { limits, parse, cache }: RenderOptions,
 ): Promise<{ documents: ParsedDocument[]; notices: string[] }> {
   switch (renderer) {
     case "plain":
       return renderPlain(root, dir, limits, parse);
     case "kustomize": {
       if (!(await findKustomization(dir))) throw new RenderError(`${path} has no kustomization.yaml`);
-      const output = await renderKustomize(root, dir, limits);
+      const output = await cached(
+        cache,
+        async () => ({
+          tool: "kustomize",
+          settings: { path, limits },
+          root,
+          dirs: await kustomizationDirs(root, dir, limits),
+          files: [],
+        }),
+        () => renderKustomize(root, dir, limits),
+      );
       return parseDocuments(output, `${path || "."} (kustomize build)`, parse);
     }
     case "helm": {
       if (!(await isChart(dir))) throw new RenderError(`${path} has no Chart.yaml`);
-      const output = await renderHelm(
-        root,
-        dir,
-        {
-          releaseName: env.helm.releaseName ?? env.name,
-          namespace: env.helm.namespace ?? env.namespace,
-          valuesFiles: env.helm.valuesFiles.map((f) => {
-            const file = repoPath(f, path);
-            if (file === null) throw new RenderError(`values file "${f}" leaves the repository`);
-            return join(root, file);
-          }),
-          kubeVersion: env.kubeVersion,
-        },
-        limits,
+      const valuesFiles = env.helm.valuesFiles.map((f) => {
+        const file = repoPath(f, path);
+        if (file === null) throw new RenderError(`values file "${f}" leaves the repository`);
+        return file;
+      });
+      const release = {
+        releaseName: env.helm.releaseName ?? env.name,
+        namespace: env.helm.namespace ?? env.namespace,
+        valuesFiles: valuesFiles.map((f) => join(root, f)),
+        kubeVersion: env.kubeVersion,
+      };
+      const output = await cached(
+        cache,
+        async () => ({
+          tool: "helm",
+          settings: { path, ...release, valuesFiles, limits },
+          root,
+          dirs: [path],
+          files: valuesFiles,
+        }),
+        () => renderHelm(root, dir, release, limits),
       );
       return parseHelmOutput(output, path, parse);
     }
   }
+}
+
+// A renderer's output from the cache when everything it reads is as before; rendered (and stored) else.
+async function cached(
+  options: RenderCacheOptions | undefined,
+  inputs: () => Promise<{ tool: Tool; settings: unknown; root: string; dirs: string[]; files: string[] }>,
+  render: () => Promise<string>,
+): Promise<string> {
+  if (!options) return render();
+  const { tool, ...rest } = await inputs();
+  const key = await renderKey({ ...rest, tool: await toolIdentity(tool) });
+  if (!key) return render();
+  const cache = RenderCache.for(options);
+  const hit = await cache.get(key);
+  if (hit !== undefined) return hit;
+  const output = await render();
+  await cache.put(key, output);
+  return output;
 }
 
 // helm prefixes each template's output with `# Source: <chart>/<path in chart>`; tracing objects back to

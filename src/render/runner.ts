@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { delimiter, isAbsolute, join } from "node:path";
 import { RenderError } from "../errors.js";
@@ -53,6 +53,16 @@ export function findTool(tool: Tool, env: NodeJS.ProcessEnv = process.env): stri
   throw new RenderError(
     `${tool} was not found on PATH; install it (npm run tools) or set ${OVERRIDES[tool]}`,
   );
+}
+
+/**
+ * What names a tool's build for cache keys: its resolved path, size and modification time, so an upgrade
+ * of the binary is a new key without running it.
+ */
+export async function toolIdentity(tool: Tool): Promise<string> {
+  const binary = findTool(tool);
+  const info = await stat(binary);
+  return `${tool}:${binary}:${info.size}:${info.mtimeMs}`;
 }
 
 function isExecutable(path: string): boolean {

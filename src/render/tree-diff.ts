@@ -36,11 +36,15 @@ export async function changedFiles(
   return changed;
 }
 
-// Repository path → content hash of every file below root.
-async function fingerprints(
+/**
+ * Repository path → content hash of every file below `dir` (the whole tree by default), read through
+ * links that stay in the repository; `undefined` past the budget.
+ */
+export async function fingerprints(
   root: string,
   budget: TreeDiffBudget,
-  spent: { files: number; bytes: number },
+  spent = { files: 0, bytes: 0 },
+  dir = "",
 ): Promise<Map<string, string> | undefined> {
   const realRoot = await realpath(root);
   const out = new Map<string, string>();
@@ -77,5 +81,6 @@ async function fingerprints(
     }
     return true;
   };
-  return (await visit(realRoot, "", new Set([realRoot]))) ? out : undefined;
+  const start = dir ? await realpath(join(realRoot, dir)) : realRoot;
+  return (await visit(start, dir, new Set([start]))) ? out : undefined;
 }
