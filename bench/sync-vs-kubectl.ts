@@ -39,7 +39,16 @@ function prepare(ns: string): { ns: string; repo: string; file: string } {
 const capstan = (repo: string, kubeconfig: string) =>
   execFileSync(
     "node",
-    [join(ROOT, "dist/src/cli.js"), "sync", "--dir", repo, "--env", "bench", "--kubeconfig", kubeconfig],
+    [
+      join(ROOT, "dist/bundle/capstan.mjs"),
+      "sync",
+      "--dir",
+      repo,
+      "--env",
+      "bench",
+      "--kubeconfig",
+      kubeconfig,
+    ],
     {
       encoding: "utf8",
     },

@@ -12,9 +12,9 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `capstan ARGS` through dist/src/cli.js (built once by test/setup/build.ts), the way users run it. */
+/** Runs `capstan ARGS` through the bundle, dist/bundle/capstan.mjs (built once by test/setup/build.ts), the way users run it. */
 export function cli(...args: string[]): Promise<CliResult> {
-  return run("node", [join(ROOT, "dist/src/cli.js"), ...args], { cwd: ROOT }).then(
+  return run("node", [join(ROOT, "dist/bundle/capstan.mjs"), ...args], { cwd: ROOT }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (err: CliResult) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
   );

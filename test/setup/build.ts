@@ -1,4 +1,4 @@
-// Compiles Capstan once before the tests that run the real entry point (dist/src/cli.js), so that no two
+// Compiles Capstan once before the tests that run the real entry point (dist/bundle/capstan.mjs), so that no two
 // test files rebuild dist/ at the same time.
 import { execFileSync } from "node:child_process";
 
