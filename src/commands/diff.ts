@@ -32,6 +32,8 @@ export interface DiffJson {
     unchanged: number;
     /** Present when the environment could not be rendered. */
     error?: string;
+    /** True when nothing it reads changed, so it was not rendered (`changes` is then empty). */
+    unaffected?: true;
   }>;
 }
 
@@ -92,6 +94,7 @@ export function toJson(reports: readonly EnvironmentReport[]): DiffJson {
       })),
       unchanged: r.diff?.unchanged ?? 0,
       ...(r.error ? { error: r.error } : {}),
+      ...(r.unaffected ? { unaffected: true as const } : {}),
     })),
   };
 }
