@@ -321,9 +321,12 @@ describe("reconciliation by the real server process", () => {
     );
     await until("the deploy comment on #21", () => github.commentsOn(21).length > 0);
     // The preview is timed when it has published everything, which on a loaded machine can come last.
-    const text = await until("the preview in /metrics", async () => {
+    // The behind sweep retries the failed revision every few seconds here, so the deploy queue is
+    // read when it is between those jobs.
+    const text = await until("the preview in /metrics, between deploy jobs", async () => {
       const scraped = await fetch(`${server.url}/metrics`).then((r) => r.text());
-      return /^capstan_preview_duration_seconds_count\{outcome="posted"\} [1-9]/m.test(scraped)
+      return /^capstan_preview_duration_seconds_count\{outcome="posted"\} [1-9]/m.test(scraped) &&
+        /^capstan_workqueue_depth\{queue="deploys"\} 0$/m.test(scraped)
         ? scraped
         : undefined;
     });
