@@ -44,6 +44,10 @@ export const previewsSchema = z
     memoryMiB: z.int().min(128).max(65_536).default(1024).meta({
       description: "The JavaScript heap one preview may use, in MiB, before it is stopped. Default 1024.",
     }),
+    /** How many environments one preview renders at once, each a renderer process. */
+    renders: z.int().min(1).max(16).optional().meta({
+      description: "How many environments one preview renders at once. Default: the cores.",
+    }),
   })
   .default({ timeout: "5m", memoryMiB: 1024 })
   .meta({ description: "Budgets of the worker threads that run pull request previews." });

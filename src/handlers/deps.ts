@@ -133,7 +133,10 @@ export function createDeps(
       return remember(refusals, key);
     },
     cacheDir,
-    render: cachedRenderOptions(cacheDir),
+    render: {
+      ...cachedRenderOptions(cacheDir),
+      ...(overrides.server?.previews.renders ? { concurrency: overrides.server.previews.renders } : {}),
+    },
     clusterFor,
     crdSchemas: new CrdSchemaSource(clusterFor),
   };
