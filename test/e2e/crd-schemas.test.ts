@@ -25,19 +25,44 @@ import { type TestCluster, testCluster } from "./helpers.js";
 const group = `e2e${randomBytes(3).toString("hex")}.capstan.dev`;
 const crdName = `widgets.${group}`;
 
-// Discovery serves a CRD's kinds once it is established.
-async function established(objects: Pick<ObjectClient, "read">, name: string): Promise<void> {
+const CRD = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" };
+
+// A namespaced CRD of this run's group whose v1 describes `spec` with `properties`.
+const crdOf = (kind: string, plural: string, properties: Record<string, unknown>, more: object[] = []) => ({
+  ...CRD,
+  metadata: { name: `${plural}.${group}` },
+  spec: {
+    group,
+    scope: "Namespaced",
+    names: { kind, plural },
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: "object", properties: { spec: { type: "object", properties } } } },
+      },
+      ...more,
+    ],
+  },
+});
+
+// Capstan's client sends a CRD as written (client-node's own patch would drop its `enum`), and
+// discovery serves its kinds once it is established.
+async function install(objects: ObjectClient, crd: ReturnType<typeof crdOf>): Promise<void> {
+  await objects.patch(crd as never, undefined, undefined, "e2e", true, PatchStrategy.ServerSideApply);
   for (let i = 0; i < 100; i++) {
-    const crd = (await objects.read({
-      apiVersion: "apiextensions.k8s.io/v1",
-      kind: "CustomResourceDefinition",
-      metadata: { name },
-    } as never)) as { status?: { conditions?: Array<{ type: string; status: string }> } };
-    if (crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) return;
+    const live = (await objects.read({ ...CRD, metadata: crd.metadata } as never)) as {
+      status?: { conditions?: Array<{ type: string; status: string }> };
+    };
+    if (live.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`${name} was not established`);
+  throw new Error(`${crd.metadata.name} was not established`);
 }
+
+const remove = (objects: ObjectClient, name: string) =>
+  objects.delete({ ...CRD, metadata: { name } } as never).catch(() => {});
 
 const widget = (spec: string) =>
   `apiVersion: ${group}/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n${spec}`;
@@ -53,57 +78,17 @@ describe("custom resources in a preview, against the target cluster's CRDs", () 
 
   beforeAll(async () => {
     cluster = testCluster();
-    // Capstan's client sends the CRD as written: client-node's own patch would drop its `enum`.
-    await ObjectClient.forConfig(cluster.config).patch(
-      {
-        apiVersion: "apiextensions.k8s.io/v1",
-        kind: "CustomResourceDefinition",
-        metadata: { name: crdName },
-        spec: {
-          group,
-          scope: "Namespaced",
-          names: { kind: "Widget", plural: "widgets", singular: "widget" },
-          versions: [
-            {
-              name: "v1",
-              served: true,
-              storage: true,
-              schema: {
-                openAPIV3Schema: {
-                  type: "object",
-                  properties: {
-                    spec: {
-                      type: "object",
-                      properties: {
-                        size: { type: "integer" },
-                        color: { type: "string", enum: ["red", "blue"] },
-                      },
-                    },
-                  },
-                },
-              },
-            },
-            { name: "v2", served: false, storage: false, schema: { openAPIV3Schema: { type: "object" } } },
-          ],
-        },
-      } as never,
-      undefined,
-      undefined,
-      "e2e",
-      true,
-      PatchStrategy.ServerSideApply,
+    await install(
+      ObjectClient.forConfig(cluster.config),
+      crdOf(
+        "Widget",
+        "widgets",
+        { size: { type: "integer" }, color: { type: "string", enum: ["red", "blue"] } },
+        [{ name: "v2", served: false, storage: false, schema: { openAPIV3Schema: { type: "object" } } }],
+      ),
     );
-    await established(cluster.objects, crdName);
   });
-  afterAll(async () => {
-    await cluster.objects
-      .delete({
-        apiVersion: "apiextensions.k8s.io/v1",
-        kind: "CustomResourceDefinition",
-        metadata: { name: crdName },
-      } as never)
-      .catch(() => {});
-  });
+  afterAll(() => remove(ObjectClient.forConfig(cluster.config), crdName));
   afterEach(() => {
     nock.cleanAll();
     expect(h.invalid).toEqual([]);
@@ -198,35 +183,8 @@ describe("CrdSchemaSource, on the real apiserver", () => {
   const kinds = `gizmos.${group}`;
   const gvk = `${group}/v1/Gizmo`;
   let client: ReturnType<typeof connectKubeconfig>;
-  const crd = (properties: Record<string, unknown>) => ({
-    apiVersion: "apiextensions.k8s.io/v1",
-    kind: "CustomResourceDefinition",
-    metadata: { name: kinds },
-    spec: {
-      group,
-      scope: "Namespaced",
-      names: { kind: "Gizmo", plural: "gizmos" },
-      versions: [
-        {
-          name: "v1",
-          served: true,
-          storage: true,
-          schema: {
-            openAPIV3Schema: { type: "object", properties: { spec: { type: "object", properties } } },
-          },
-        },
-      ],
-    },
-  });
   const put = (properties: Record<string, unknown>) =>
-    client.objects.patch(
-      crd(properties) as never,
-      undefined,
-      undefined,
-      "e2e",
-      true,
-      PatchStrategy.ServerSideApply,
-    );
+    install(client.objects, crdOf("Gizmo", "gizmos", properties));
   const specOf = (schema: Record<string, unknown> | undefined) =>
     Object.keys(
       ((schema?.properties as Record<string, { properties: object }>)?.spec?.properties ?? {}) as object,
@@ -235,11 +193,8 @@ describe("CrdSchemaSource, on the real apiserver", () => {
   beforeAll(async () => {
     client = connectKubeconfig(inject("kubeconfig"));
     await put({ size: { type: "integer" } });
-    await established(client.objects, kinds);
   });
-  afterAll(async () => {
-    await client.objects.delete(crd({}) as never).catch(() => {});
-  });
+  afterAll(() => remove(client.objects, kinds));
 
   it("reads a CRD once within its freshness window, and again by generation after it", async () => {
     let now = 0;
