@@ -115,7 +115,11 @@ describe("the server config", () => {
       "capstan-server.yml:2: previews.memoryMiB: ",
     ],
     ["no preview workers", "previews:\n  workers: 0\n", "capstan-server.yml:2: previews.workers: "],
-    ["more renders at once than 16", "previews:\n  renders: 17\n", "capstan-server.yml:2: previews.renders: "],
+    [
+      "more renders at once than 16",
+      "previews:\n  renders: 17\n",
+      "capstan-server.yml:2: previews.renders: ",
+    ],
   ])("refuses %s, naming the line", (_name, text, message) => {
     expect(() => parseServerConfig(text, "capstan-server.yml")).toThrow(ConfigError);
     expect(() => parseServerConfig(text, "capstan-server.yml")).toThrow(message);
