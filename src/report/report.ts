@@ -151,6 +151,21 @@ function environmentBlocks(env: EnvironmentReport): string[] {
     c.images.map((i) => `- ${code(formatRef(c.ref))} (${code(i.container)}): ${code(formatImageChange(i))}`),
   );
   if (images && images.length > 0) head.push("", "**Images**", "", ...images);
+  const churn = env.diff?.churn;
+  if (churn) {
+    const labels = churn.labels.map((c) => code(`${c.label}: ${c.from} → ${c.to}`)).join(", ");
+    const only =
+      churn.objects > 0
+        ? ` ${churn.objects} object${churn.objects === 1 ? "" : "s"} changed by nothing else and count${churn.objects === 1 ? "s" : ""} as unchanged.`
+        : "";
+    head.push("", `ℹ️ Release-wide label changes, left out of the diffs below: ${labels}.${only}`);
+  }
+  if (env.diff?.changes.some((c) => c.renamedFrom || c.note)) {
+    head.push(
+      "",
+      "ℹ️ kustomize names generated ConfigMaps and Secrets after a hash of their content: a renamed one is shown as one changed object, and objects that changed only by referring to the new name say so in one line.",
+    );
+  }
   if (env.diff && env.diff.changes.length === 0) head.push("", "No changes.");
   if (env.notices.length > 0) {
     head.push(
@@ -209,8 +224,13 @@ function changeBlock(change: ObjectChange): string {
   const title = `${SYMBOL[change.action]} ${formatRef(change.ref)}`;
   // Objects that only live in a cluster (to be pruned) have a place but no line.
   const where = change.source.line > 0 ? `${change.source.file}:${change.source.line}` : change.source.file;
+  if (change.note)
+    return `- <code>${escapeHtml(title)}</code> ${change.action} · ${escapeHtml(where)}: ${escapeHtml(change.note)}`;
+  const renamed = change.renamedFrom
+    ? ` (renamed from ${escapeHtml(change.renamedFrom)}: its content hash)`
+    : "";
   return [
-    `<details><summary><code>${escapeHtml(title)}</code> ${change.action} · ${escapeHtml(where)}</summary>`,
+    `<details><summary><code>${escapeHtml(title)}</code> ${change.action}${renamed} · ${escapeHtml(where)}</summary>`,
     "",
     fenced(change.diff, "diff"),
     "",
