@@ -54,7 +54,10 @@ export function publicationOf(result: PreviewResult, subject: PreviewSubject): P
     );
     return { kind: "reply", parts };
   }
-  const affected = result.environments.filter((e) => e.error || (e.diff?.changes.length ?? 0) > 0);
+  // A chart bump that changes only release-wide labels still changes the live objects: it is shown.
+  const affected = result.environments.filter(
+    (e) => e.error || (e.diff?.changes.length ?? 0) > 0 || e.diff?.churn !== undefined,
+  );
   if (affected.length === 0 && result.removedEnvironments.length === 0) {
     return {
       kind: "unaffected",

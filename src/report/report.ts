@@ -160,13 +160,14 @@ function environmentBlocks(env: EnvironmentReport): string[] {
         : "";
     head.push("", `ℹ️ Release-wide label changes, left out of the diffs below: ${labels}.${only}`);
   }
+  if (env.diff && env.diff.changes.length === 0) head.push("", churn ? "No other changes." : "No changes.");
   if (env.diff?.changes.some((c) => c.renamedFrom || c.note)) {
     head.push(
       "",
       "ℹ️ kustomize names generated ConfigMaps and Secrets after a hash of their content: a renamed one is shown as one changed object, and objects that changed only by referring to the new name say so in one line.",
     );
   }
-  if (env.diff && env.diff.changes.length === 0) head.push("", "No changes.");
+
   if (env.notices.length > 0) {
     head.push(
       "",

@@ -158,6 +158,15 @@ describe("a helm chart version bump, on real helm output", () => {
     );
   });
 
+  it("still shows a bump that changes nothing but the churn, saying so", async () => {
+    const diff = await diffOf(e, chart("1.2.3"), chart("1.2.4"));
+    expect(diff.changes).toEqual([]);
+    expect(diff.churn?.objects).toBe(3);
+    const [report] = renderReport({ environments: [{ name: "app", renderer: "helm", diff, notices: [] }] });
+    expect(report).toContain("3 objects changed by nothing else and count as unchanged.");
+    expect(report).toContain("No other changes.");
+  });
+
   it("says nothing of churn when the chart version stays", async () => {
     const diff = await diffOf(e, chart("1.2.3"), chart("1.2.3", 2));
     expect(diff.churn).toBeUndefined();
