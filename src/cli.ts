@@ -18,6 +18,15 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "diff":
+      if (command.options.pr) {
+        const { diffPullRequest } = await import("./commands/diff-pull-request.js");
+        return print(
+          await diffPullRequest(
+            { ...command.options, pr: command.options.pr },
+            { env: process.env, note: (line) => process.stderr.write(`capstan: ${line}\n`) },
+          ),
+        );
+      }
       return print(await (await import("./commands/diff.js")).diff(command.options));
     case "health":
       return print(await (await import("./commands/health.js")).health(command.options));

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import type { DiffOptions } from "../commands/diff.js";
+import type { DiffOptions, PullRequestRef } from "../commands/diff.js";
 import type { DriftCommandOptions } from "../commands/drift.js";
 import type { HealthOptions } from "../commands/health.js";
 import type { PolicyOptions } from "../commands/policy.js";
@@ -29,18 +29,23 @@ Commands:
   drift    Live changes to an environment that no sync made, and which tool made them
 
 Run "capstan help <command>" for a command's options.`,
-  diff: `Usage: capstan diff (--repo DIR --base REF --head REF | --base-dir A --head-dir B) [options]
+  diff: `Usage: capstan diff (--repo DIR --base REF --head REF | --base-dir A --head-dir B | --pr PR) [options]
 
 Renders every environment at the base and at the head and diffs them object by object.
 
 Sources (one of):
   --repo DIR --base REF --head REF   a local git repository, trees taken at two refs
   --base-dir A --head-dir B          two directories
+  --pr OWNER/REPO#N                  a pull request on GitHub (or its URL), read with GITHUB_TOKEN;
+                                     GITHUB_API_URL points at GitHub Enterprise Server
 
 Options:
   --config FILE        config used for both sides (default: .github/capstan.yml at head)
   --env NAME           an environment to preview; repeatable (default: all)
   --format FORMAT      markdown (default) or json
+  --comment            with --pr: post or update the sticky comment and the capstan/diff and
+                       capstan/policy checks, as the App would (commit statuses where the token
+                       may not create check runs)
 
 Exit status: 0 on success, 1 when an environment could not be rendered, 2 on usage or config errors.`,
   health: `Usage: capstan health (-f FILE | --env NAME --kubeconfig PATH) [options]
@@ -163,19 +168,32 @@ function parseDiff(args: readonly string[]): DiffOptions {
     config: { type: "string" },
     env: { type: "string", multiple: true },
     format: { type: "string", default: "markdown" },
+    pr: { type: "string" },
+    comment: { type: "boolean", default: false },
   });
   const format = values.format;
   if (format !== "markdown" && format !== "json")
     throw new UsageError(`--format must be markdown or json (got "${format}")`);
   const usingRepo = values.repo !== undefined || values.base !== undefined || values.head !== undefined;
   const usingDirs = values["base-dir"] !== undefined || values["head-dir"] !== undefined;
-  if (usingRepo === usingDirs) {
+  const usingPr = values.pr !== undefined;
+  if ([usingRepo, usingDirs, usingPr].filter(Boolean).length !== 1) {
     throw new UsageError(
-      `give either --repo DIR --base REF --head REF, or --base-dir A --head-dir B\n\n${USAGE.diff}`,
+      `give one of --repo DIR --base REF --head REF, --base-dir A --head-dir B, or --pr OWNER/REPO#N\n\n${USAGE.diff}`,
     );
   }
+  if (values.comment && !usingPr) throw new UsageError("--comment goes with --pr");
+  // The sticky comment and the checks describe the whole change, as the App's do: a preview of some
+  // environments never replaces them.
+  if (values.comment && values.env?.length)
+    throw new UsageError(
+      "--comment posts the preview of every environment, as the App does; it does not go with --env",
+    );
   const options: DiffOptions = { environments: values.env ?? [], format, config: values.config };
-  if (usingRepo) {
+  if (usingPr) {
+    options.pr = parsePullRequestRef(values.pr!);
+    options.comment = values.comment;
+  } else if (usingRepo) {
     if (!values.repo || !values.base || !values.head)
       throw new UsageError("--repo, --base and --head go together");
     options.repo = { dir: values.repo, base: values.base, head: values.head };
@@ -185,6 +203,23 @@ function parseDiff(args: readonly string[]): DiffOptions {
     options.dirs = { base: values["base-dir"], head: values["head-dir"] };
   }
   return options;
+}
+
+/**
+ * Reads a pull request as `OWNER/REPO#N` or its URL (`https://github.com/OWNER/REPO/pull/N`, any host for
+ * GitHub Enterprise Server).
+ *
+ * @throws UsageError for anything else
+ */
+export function parsePullRequestRef(text: string): PullRequestRef {
+  const name = "[A-Za-z0-9_.-]+";
+  const match =
+    new RegExp(`^(${name})/(${name})#([1-9]\\d{0,9})$`).exec(text) ??
+    new RegExp(`^https://[^/]+/(${name})/(${name})/pull/([1-9]\\d{0,9})/?(?:[?#].*)?$`).exec(text);
+  const [, owner, repo, number] = match ?? [];
+  if (!owner || !repo || !number || [owner, repo].some((n) => n === "." || n === ".."))
+    throw new UsageError(`--pr must be OWNER/REPO#N or a pull request's URL (got "${text}")`);
+  return { owner, repo, number: Number(number) };
 }
 
 function parseHealth(args: readonly string[]): HealthOptions {

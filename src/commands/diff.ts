@@ -1,10 +1,17 @@
 import { resolve } from "node:path";
 import { parseConfig, readConfigFile } from "../config/index.js";
-import { previewEnvironments } from "../flows/preview.js";
+import { type PreviewResult, previewEnvironments } from "../flows/preview.js";
 import { defaultTreeCacheDir } from "../github/tree-cache.js";
 import { extractRef, type Tree } from "../local/git-tree.js";
 import { cachedRenderOptions } from "../render/index.js";
 import { type EnvironmentReport, renderReport } from "../report/index.js";
+
+/** A pull request on GitHub: `OWNER/REPO#N`. */
+export interface PullRequestRef {
+  owner: string;
+  repo: string;
+  number: number;
+}
 
 /** Options of `capstan diff`, after argv parsing. */
 export interface DiffOptions {
@@ -12,6 +19,10 @@ export interface DiffOptions {
   repo?: { dir: string; base: string; head: string };
   /** …or two directories. */
   dirs?: { base: string; head: string };
+  /** …or a pull request on GitHub, read with `GITHUB_TOKEN`. */
+  pr?: PullRequestRef;
+  /** With `pr`: post or update the sticky comment and the checks, as the App would. */
+  comment?: boolean;
   /** A config file used for both sides instead of the head's `.github/capstan.yml`. */
   config?: string;
   environments: string[];
@@ -69,15 +80,28 @@ export async function diff(options: DiffOptions): Promise<{ output: string; exit
       environments: options.environments,
       render: cachedRenderOptions(defaultTreeCacheDir()),
     });
-    const exitCode = reports.some((r) => r.error) ? 1 : 0;
-    const output =
-      options.format === "json"
-        ? `${JSON.stringify(toJson(reports), null, 2)}\n`
-        : `${renderReport({ environments: reports, subtitle, removedEnvironments }).join("\n\n---\n\n")}\n`;
-    return { output, exitCode };
+    return formatDiff({ environments: reports, removedEnvironments }, subtitle, options.format);
   } finally {
     await Promise.all(trees.map((t) => t.dispose()));
   }
+}
+
+/**
+ * A preview's result as `capstan diff` prints it, with its exit code: 0, or 1 when an environment could
+ * not be rendered.
+ */
+export function formatDiff(
+  result: PreviewResult,
+  subtitle: string,
+  format: DiffOptions["format"],
+): { output: string; exitCode: number } {
+  const { environments, removedEnvironments } = result;
+  const exitCode = environments.some((r) => r.error) ? 1 : 0;
+  const output =
+    format === "json"
+      ? `${JSON.stringify(toJson(environments), null, 2)}\n`
+      : `${renderReport({ environments, subtitle, removedEnvironments }).join("\n\n---\n\n")}\n`;
+  return { output, exitCode };
 }
 
 /** The machine-readable result: identities and actions only, never object contents. */

@@ -1,3 +1,12 @@
+export {
+  type FreezeWindow,
+  freezeSchema,
+  freezeWindowSchema,
+  isTimeZone,
+  type LocalDateTime,
+  parseLocalDateTime,
+  parseWeekdayTime,
+} from "./freeze-schema.js";
 export { matchesAny, matchesGlob } from "./glob.js";
 export { configJsonSchema, configJsonSchemaText } from "./json-schema.js";
 export { CONFIG_PATH, MAX_CONFIG_BYTES, parseConfig } from "./load.js";

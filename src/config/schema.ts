@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { freezeSchema } from "./freeze-schema.js";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // At least one part: `""` is no duration. The 24 h bound is checked in validate.ts, with the line.
@@ -200,6 +201,8 @@ export const environmentSchema = z
       .meta({ description: 'Target Kubernetes version, e.g. "1.36".' }),
     revert: revertSchema.prefault({}),
     drift: driftSchema.prefault({}),
+    /** Times when merges are not deployed to this environment, on top of the repository-wide ones. */
+    freeze: freezeSchema,
     /** Policy overrides for this environment, on top of the repository-wide ones. */
     policy: policySchema.optional(),
   })
@@ -214,6 +217,8 @@ export const configSchema = z
       .min(1, { error: "needs at least one environment" })
       .meta({ description: "The environments Capstan previews and deploys." }),
     policy: policySchema.prefault({}),
+    /** Times when merges are not deployed to any environment (automatic reverts still are). */
+    freeze: freezeSchema,
   })
   .meta({ title: "Capstan repository configuration (.github/capstan.yml)" });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { freezeSchema } from "./freeze-schema.js";
 import { matchesAny } from "./glob.js";
 import { readConfigFile } from "./read-file.js";
 import type { Config } from "./schema.js";
@@ -142,6 +143,12 @@ function isDuration(text: string): boolean {
   }
 }
 
+// Every repository's merges to the cluster wait these out, whatever its own config says.
+const clusterFreezeSchema = freezeSchema.meta({
+  description:
+    "Times when no merge is deployed to this cluster, whatever a repository's config says (reverts still are).",
+});
+
 /** How Capstan reaches one cluster, and which branches may deploy to it. */
 export const clusterSchema = z.union(
   [
@@ -161,6 +168,7 @@ export const clusterSchema = z.union(
         /** Branches allowed to deploy here. Default: each repository's default branch only. */
         branches: branchesSchema,
         terminationMessages: terminationMessagesSchema,
+        freeze: clusterFreezeSchema,
       })
       .meta({ description: "A cluster reached through a kubeconfig." }),
     z
@@ -172,6 +180,7 @@ export const clusterSchema = z.union(
         /** Branches allowed to deploy here. Default: each repository's default branch only. */
         branches: branchesSchema,
         terminationMessages: terminationMessagesSchema,
+        freeze: clusterFreezeSchema,
       })
       .meta({ description: "The cluster Capstan runs in." }),
   ],

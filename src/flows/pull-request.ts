@@ -9,11 +9,11 @@ import {
   type ServerConfig,
 } from "../config/index.js";
 import { CapstanError, ConfigError, errorMessage, UsageError } from "../errors.js";
-import { type Annotation, publishCheckRun } from "../github/check-runs.js";
+import { type Annotation, type CheckRunOutput, publishCheckRun } from "../github/check-runs.js";
 import { reply } from "../github/commands.js";
 import type { Pacer } from "../github/pacer.js";
 import {
-  type AppIdentity,
+  type CommentAuthor,
   hasPreviewComment,
   partMarker,
   upsertPreviewComment,
@@ -35,20 +35,28 @@ import {
 } from "./preview-task.js";
 import { readTreeConfig } from "./tree-config.js";
 
-/** Everything a pull request preview needs, as plain arguments. */
-export interface PullRequestPreviewInput {
+/** Where a preview's result is published: a pull request, through a client that may write to it. */
+export interface PreviewTarget {
   octokit: GitHub;
   pacer: Pacer;
   log: Log;
   repo: Repo;
+  number: number;
+  /** The head SHA pinned when the work was accepted; results for any other head are dropped. */
+  headSha: string;
+  /** Who writes the comments, to tell them from everyone else's. */
+  identity: CommentAuthor;
+  /** Publishes one check; the App's check run when absent. */
+  publishCheck?: (check: CheckRunOutput) => Promise<unknown>;
+}
+
+/** Everything a pull request preview needs, as plain arguments. */
+export interface PullRequestPreviewInput extends PreviewTarget {
   /** The repository's name and numeric ids, which the server config's grants match. */
   repository: RepositoryIdentity;
   /** The repository's default branch: the only one that deploys unless the server config allows more. */
   defaultBranch: string;
-  number: number;
   baseSha: string;
-  /** The head SHA pinned when the work was accepted; results for any other head are dropped. */
-  headSha: string;
   /** The head comes from a fork: rendered without credentials, no live diff. */
   fork: boolean;
   /** Environments asked for (`/preview staging`); all affected ones when empty. */
@@ -57,8 +65,6 @@ export interface PullRequestPreviewInput {
   render: RenderOptions;
   /** When set, environments may only name clusters it allows this repository. */
   server?: ServerConfig;
-  /** The app itself, to tell its own comments from everyone else's. */
-  identity: AppIdentity;
   /** A client of a cluster the server config names, to read whether an environment has drifted. */
   clusterFor?: (name: string) => ClusterClient;
   /** Reads custom resource schemas from a cluster the server config names (never for a fork). */
@@ -118,7 +124,7 @@ async function previewOrFail(input: PullRequestPreviewInput): Promise<PreviewOut
 }
 
 async function preview(input: PullRequestPreviewInput): Promise<PreviewOutcome> {
-  const { octokit, pacer, repo } = input;
+  const { octokit, repo } = input;
   const [baseRoot, headRoot] = await Promise.all([
     fetchTree(octokit, repo, input.baseSha, input.cacheDir),
     fetchTree(octokit, repo, input.headSha, input.cacheDir),
@@ -142,28 +148,45 @@ async function preview(input: PullRequestPreviewInput): Promise<PreviewOutcome> 
   };
   const answer = schemaAnswer(input);
   task.schemasFromCluster = answer !== undefined;
-  const outcome = await (input.runPreview ?? runPreviewTask)(task, answer);
+  return publishPreview(input, await (input.runPreview ?? runPreviewTask)(task, answer));
+}
+
+/**
+ * Publishes a preview task's result on its pull request, unless the head has moved on since: the sticky
+ * comment and both checks, a reply for a preview of named environments, or failing checks and a short
+ * comment for an invalid config.
+ *
+ * @throws the task's error when it failed for another reason than the config
+ */
+export async function publishPreview(
+  target: PreviewTarget,
+  outcome: PreviewTaskResult,
+): Promise<Exclude<PreviewOutcome, "failed" | "not-configured">> {
+  const { octokit, pacer, repo } = target;
+  const publishCheck = target.publishCheck ?? ((check) => publishCheckRun(octokit, pacer, repo, check));
   if (outcome.kind !== "published") {
     const err = taskError(outcome);
     if (!(err instanceof ConfigError)) throw err;
-    if (await isSuperseded(input)) return "superseded";
-    await publishConfigError(input, err);
+    if (await isSuperseded(target)) return "superseded";
+    await publishConfigError(target, publishCheck, err);
     return "config-error";
   }
-  if (await isSuperseded(input)) return "superseded";
+  if (await isSuperseded(target)) return "superseded";
   const publication = outcome.publication;
   switch (publication.kind) {
     case "reply":
-      for (const part of publication.parts) await reply(octokit, pacer, repo, input.number, part);
+      for (const part of publication.parts) await reply(octokit, pacer, repo, target.number, part);
       return "posted";
     case "unaffected":
-      if (await hasPreviewComment(octokit, input.identity, repo, input.number))
-        await upsertPreviewComment(octokit, pacer, input.identity, repo, input.number, [publication.notice]);
-      for (const check of publication.checks) await publishCheckRun(octokit, pacer, repo, check);
+      if (await hasPreviewComment(octokit, target.identity, repo, target.number))
+        await upsertPreviewComment(octokit, pacer, target.identity, repo, target.number, [
+          publication.notice,
+        ]);
+      for (const check of publication.checks) await publishCheck(check);
       return "unaffected";
     case "posted":
-      await upsertPreviewComment(octokit, pacer, input.identity, repo, input.number, publication.parts);
-      for (const check of publication.checks) await publishCheckRun(octokit, pacer, repo, check);
+      await upsertPreviewComment(octokit, pacer, target.identity, repo, target.number, publication.parts);
+      for (const check of publication.checks) await publishCheck(check);
       return "posted";
   }
 }
@@ -232,7 +255,7 @@ async function hasConfig(root: string): Promise<boolean> {
   }
 }
 
-async function isSuperseded(input: PullRequestPreviewInput): Promise<boolean> {
+async function isSuperseded(input: PreviewTarget): Promise<boolean> {
   const { data } = await input.octokit.rest.pulls.get({ ...input.repo, pull_number: input.number });
   if (data.head.sha === input.headSha) return false;
   input.log.info(
@@ -242,7 +265,11 @@ async function isSuperseded(input: PullRequestPreviewInput): Promise<boolean> {
   return true;
 }
 
-async function publishConfigError(input: PullRequestPreviewInput, err: ConfigError): Promise<void> {
+async function publishConfigError(
+  input: PreviewTarget,
+  publishCheck: (check: CheckRunOutput) => Promise<unknown>,
+  err: ConfigError,
+): Promise<void> {
   const annotations: Annotation[] = err.problems.map((p) => ({
     path: err.file,
     line: p.line,
@@ -252,7 +279,7 @@ async function publishConfigError(input: PullRequestPreviewInput, err: ConfigErr
   }));
   const summary = `Capstan could not read \`${err.file}\`:\n\n\`\`\`\n${errorMessage(err)}\n\`\`\``;
   for (const name of [DIFF_CHECK, POLICY_CHECK]) {
-    await publishCheckRun(input.octokit, input.pacer, input.repo, {
+    await publishCheck({
       name,
       headSha: input.headSha,
       conclusion: "failure",

@@ -14,6 +14,12 @@ export interface AppIdentity {
   slug: string;
 }
 
+/**
+ * Who writes the preview comments: the App, or the account of a token (`capstan diff --pr --comment`
+ * with a personal token, or `github-actions[bot]` with a workflow's token).
+ */
+export type CommentAuthor = AppIdentity | { login: string };
+
 interface CommentLike {
   body?: string;
   user?: { login?: string } | null;
@@ -21,7 +27,8 @@ interface CommentLike {
 }
 
 // Another bot (or a person) can copy the marker; only the app's own comments are ever edited or deleted.
-function isOurs(comment: CommentLike, identity: AppIdentity): boolean {
+function isOurs(comment: CommentLike, identity: CommentAuthor): boolean {
+  if ("login" in identity) return comment.user?.login === identity.login;
   return (
     comment.performed_via_github_app?.id === identity.id || comment.user?.login === `${identity.slug}[bot]`
   );
@@ -45,7 +52,7 @@ export interface UpsertResult {
 export async function upsertPreviewComment(
   octokit: GitHub,
   pacer: Pacer,
-  identity: AppIdentity,
+  identity: CommentAuthor,
   repo: Repo,
   issue: number,
   parts: readonly string[],
@@ -90,7 +97,7 @@ export async function upsertPreviewComment(
 async function removeTwins(
   octokit: GitHub,
   pacer: Pacer,
-  identity: AppIdentity,
+  identity: CommentAuthor,
   repo: Repo,
   issue: number,
 ): Promise<number> {
@@ -121,7 +128,7 @@ async function removeTwins(
 /** Whether the PR has a preview comment already (so that a change that no longer affects anything says so). */
 export async function hasPreviewComment(
   octokit: GitHub,
-  identity: AppIdentity,
+  identity: CommentAuthor,
   repo: Repo,
   issue: number,
 ): Promise<boolean> {

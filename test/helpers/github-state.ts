@@ -44,7 +44,7 @@ export class GitHubState {
   checkRuns: MockCheckRun[] = [];
   reactions: Array<{ comment: number; content: string }> = [];
   /** Head SHA the PR reports when the app checks whether it was superseded. */
-  prHeads = new Map<number, { head: string; base: string; fork?: boolean }>();
+  prHeads = new Map<number, { head: string; base: string; fork?: boolean; reads?: number }>();
   permissions = new Map<string, string>();
   /** Deployments created, each with its statuses in order. */
   deployments: Array<{
@@ -82,12 +82,27 @@ export class GitHubState {
   }> = [];
   /** PRs the app opened (revert PRs), with their labels. */
   openedPulls: Array<{ number: number; title: string; body: string; labels: string[]; nodeId: string }> = [];
+  /**
+   * Whom `GET /user` names: a personal token's account. Unset, it answers 403 as GitHub does to an
+   * installation token (a workflow's `GITHUB_TOKEN`, the App's).
+   */
+  tokenUser: string | undefined;
+  /** Who new comments are by: the App's bot, unless a test writes as a token's account. */
+  commentAuthor: MockComment["user"] & { app?: boolean } = {
+    login: `${APP.slug}[bot]`,
+    type: "Bot",
+    app: true,
+  };
+  /** Commit statuses posted, oldest first. */
+  statuses: Array<{ sha: string; state: string; context: string; description?: string }> = [];
   /** Failures to inject: the next N requests matching a method and path prefix get this status. */
   failures: Array<{
     method: string;
     path: string;
     status: number;
     headers?: Record<string, string>;
+    /** The error's message; by default a 403 says it is a secondary rate limit. */
+    message?: string;
     times: number;
   }> = [];
   private nextId = 1000;
@@ -106,11 +121,12 @@ export class GitHubState {
       if (failed) return failed;
       if ((body as { body: string }).body.length > 65_536)
         return [422, { message: "Body is too long (maximum is 65536 characters)" }];
+      const { app, ...user } = this.commentAuthor;
       const comment: MockComment = {
         id: this.nextId++,
         body: (body as { body: string }).body,
-        user: { login: `${APP.slug}[bot]`, type: "Bot" },
-        performed_via_github_app: { id: APP.id },
+        user,
+        performed_via_github_app: app ? { id: APP.id } : null,
         issue: issueOf(uri),
       };
       this.comments.push(comment);
@@ -142,7 +158,21 @@ export class GitHubState {
       const runs = this.checkRuns.filter((r) => r.head_sha === sha && r.name === name).reverse();
       return [200, { total_count: runs.length, check_runs: runs }];
     });
-    scope.post(`${base}/check-runs`).reply((_uri, body) => {
+    scope
+      .get("/user")
+      .reply(() =>
+        this.tokenUser
+          ? [200, { login: this.tokenUser, id: 1, type: "User" }]
+          : [403, { message: "Resource not accessible by integration" }],
+      );
+    scope.post(new RegExp(`^${base}/statuses/[0-9a-f]{40}$`)).reply((uri, body) => {
+      const b = body as { state: string; context: string; description?: string };
+      this.statuses.push({ sha: uri.split("/").at(-1)!, ...b });
+      return [201, { id: this.nextId++, state: b.state, context: b.context }];
+    });
+    scope.post(`${base}/check-runs`).reply((uri, body) => {
+      const failed = this.fail("POST", uri);
+      if (failed) return failed;
       const b = body as MockCheckRun & { output: MockCheckRun["output"] };
       const tooBig = [b.output?.summary, b.output?.text].some(
         (t) => t !== undefined && Buffer.byteLength(t) > 65_535,
@@ -180,6 +210,7 @@ export class GitHubState {
       const pr = this.prHeads.get(number);
       if (!pr) return [404, { message: "Not Found" }];
       const headRepo = pr.fork ? `someone/${REPO}` : `${OWNER}/${REPO}`;
+      pr.reads = (pr.reads ?? 0) + 1;
       return [
         200,
         {
@@ -454,7 +485,11 @@ export class GitHubState {
     failure.times--;
     return [
       failure.status,
-      { message: failure.status === 403 ? "You have exceeded a secondary rate limit." : "Server Error" },
+      {
+        message:
+          failure.message ??
+          (failure.status === 403 ? "You have exceeded a secondary rate limit." : "Server Error"),
+      },
       failure.headers,
     ];
   }

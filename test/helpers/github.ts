@@ -102,18 +102,17 @@ export function testProbot(
 
 /**
  * A plain REST client (no Probot) whose requests are validated against GitHub's OpenAPI description; the
- * writes it sends (method and path after the repository, e.g. `POST issues/7/comments`) go into `writes`.
+ * writes it sends (method and path after the repository, e.g. `POST issues/7/comments`) go into `writes`,
+ * and every request with its body into `sent` when given.
  */
-export function validatingRest(writes: string[]): GitHub {
+export function validatingRest(writes: string[], sent?: SentRequest[]): GitHub {
   const octokit = new Octokit({ auth: "x" });
   octokit.hook.wrap("request", async (request, options) => {
     const endpoint = octokit.request.endpoint(options);
     const url = new URL(endpoint.url);
-    await validateAgainstOpenApi({
-      method: endpoint.method,
-      path: url.pathname + url.search,
-      body: endpoint.body,
-    });
+    const record = { method: endpoint.method, path: url.pathname + url.search, body: endpoint.body };
+    sent?.push(record);
+    await validateAgainstOpenApi(record);
     if (endpoint.method !== "GET")
       writes.push(`${endpoint.method} ${url.pathname.replace(/^\/repos\/[^/]+\/[^/]+\//, "")}`);
     return request(options);
