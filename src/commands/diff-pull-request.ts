@@ -64,6 +64,7 @@ export async function diffPullRequest(
       headRoot,
       config,
       environments: options.environments,
+      freeze: { now: new Date() },
       render: cachedRenderOptions(cacheDir),
     });
   } catch (err) {

@@ -78,6 +78,7 @@ export async function diff(options: DiffOptions): Promise<{ output: string; exit
       headRoot,
       config,
       environments: options.environments,
+      freeze: { now: new Date() },
       render: cachedRenderOptions(defaultTreeCacheDir()),
     });
     return formatDiff({ environments: reports, removedEnvironments }, subtitle, options.format);

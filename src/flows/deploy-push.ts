@@ -2,6 +2,7 @@ import { type ClusterClient, leaseHolder, parentName, syncedRevision } from "../
 import { type Config, type Environment, fullName, type Reach, type ServerConfig } from "../config/index.js";
 import { deepEqual } from "../diff/index.js";
 import { errorMessage } from "../errors.js";
+import { type ActiveFreeze, environmentFreeze, frozenUntil } from "../freeze/index.js";
 import {
   createDeployment,
   inFlight,
@@ -109,6 +110,9 @@ export interface PushDeployResult {
  *    synced (or, never synced, since the push's `before`): a GitHub Deployment (queued → in_progress →
  *    success or failure), then sync within the repository's reach and wait for health. A refused
  *    environment, a render error or an object out of reach fails the Deployment and applies nothing.
+ *    An environment in a freeze window (see `environmentFreeze`) gets a Deployment left queued, "Frozen
+ *    until …", and nothing is applied: the sweep resumes it once the freeze is over, if the revision is
+ *    still the branch head. Capstan's automatic reverts are deployed during a freeze, and say so.
  * 4. Comment on the PR the commit came from.
  * 5. When health failed, open one revert PR for the commit, unless the environment disabled reverts, the
  *    commit is itself a revert, the branch has moved on, or a revert of it exists already.
@@ -160,6 +164,17 @@ export async function deployPush(input: PushDeployInput): Promise<PushDeployResu
   }
   baseline ??= await baselineConfig(input, configAt);
   const outcomes: DeployOutcome[] = [];
+  const freezeNotes: string[] = [];
+  const authority = config ?? baseline?.config;
+  // Asked only when a freeze is on: whether this commit is Capstan's own revert, which a freeze lets through.
+  let revert: Promise<boolean> | undefined;
+  const isRevert = () =>
+    (revert ??= (async () =>
+      /^Capstan-Revert-Of: /m.test(input.message) ||
+      ((await pullRequestOf(input.octokit, input.repo, input.after, input.branch))?.labels.includes(
+        REVERT_LABEL,
+      ) ??
+        false))());
   for (const decision of plan.decisions) {
     // A server that is stopping starts no new deploy.
     if (input.signal?.aborted) break;
@@ -171,6 +186,9 @@ export async function deployPush(input: PushDeployInput): Promise<PushDeployResu
         "push not deployed to this environment",
       );
     }
+    const freeze =
+      decision.action === "deploy" ? environmentFreeze(authority, env, input.server, new Date()) : undefined;
+    const hold = freeze && !(await isRevert()) ? freeze : undefined;
     const outcome = configError
       ? await record(input, env, async () => ({ environment: env.name, error: configError! }))
       : await deployOne(
@@ -180,12 +198,18 @@ export async function deployPush(input: PushDeployInput): Promise<PushDeployResu
           { env, root: await fetchTree(input.octokit, input.repo, input.after, input.cacheDir), configAt },
           baseline,
           decision.action === "deploy" ? decision.reach : decision.reason,
+          hold,
         );
     if (outcome) outcomes.push(outcome);
+    if (outcome && freeze && !hold) {
+      freezeNotes.push(
+        `${env.name} is ${frozenUntil(freeze)}, and was deployed all the same: ${input.after.slice(0, 7)} is Capstan's automatic revert, which restores what was reviewed and ran before.`,
+      );
+    }
   }
   if (outcomes.length === 0) return { outcomes, notes: [] };
   const pr = await pullRequestOf(input.octokit, input.repo, input.after, input.branch);
-  const notes = await maybeRevert(input, config, outcomes, pr);
+  const notes = [...freezeNotes, ...(await maybeRevert(input, config, outcomes, pr))];
   if (pr) {
     await deployWrite(input.pacer, () =>
       input.octokit.rest.issues.createComment({
@@ -223,7 +247,13 @@ async function deployOne(
   { env, root, configAt }: { env: Environment; root: string; configAt: ConfigAt },
   pushBaseline: Baseline | undefined,
   reach: Reach | string,
+  hold?: ActiveFreeze,
 ): Promise<DeployOutcome | undefined> {
+  if (hold && typeof reach !== "string") {
+    // Held already (a redelivered push, or a sweep while the freeze lasts): its Deployment says until when.
+    const prior = await priorDeployment(input.octokit, input.repo, input.after, env.name, input.sweep?.get);
+    if (prior && inFlight(prior)) return undefined;
+  }
   let rendered: Manifest[];
   try {
     rendered = (await renderEnvironment(root, env, input.render)).manifests;
@@ -240,6 +270,7 @@ async function deployOne(
   // What the cluster last synced is the baseline: a superseded or lost push is then still deployed.
   const synced = await syncedRevision(cluster, env.name, env.namespace, owner).catch(() => null);
   let resume: number | undefined;
+  let resumeAfter: "interruption" | "freeze" = "interruption";
   if (input.sweep) {
     const prior = await priorDeployment(input.octokit, input.repo, input.after, env.name, input.sweep.get);
     // In flight, or stopped by a shutdown (`error`): carried on, unless its Lease says it still runs
@@ -248,6 +279,7 @@ async function deployOne(
       const holder = await leaseHolder(cluster, parentName(env.name), env.namespace).catch(() => "unknown");
       if (holder) return undefined;
       resume = prior.id;
+      if (prior.description?.startsWith("Frozen until")) resumeAfter = "freeze";
     } else if (synced === input.after) {
       return undefined;
     } else if (prior && !retryDue(prior, input.sweep.retryAfterMs)) {
@@ -270,6 +302,7 @@ async function deployOne(
     baseline = await treeAt(input, synced, configAt);
   // A resumed Deployment is finished even when the cut-off sync had already recorded the revision.
   if (resume === undefined && !(await changedSince(input, env, rendered, baseline))) return undefined;
+  if (hold) return resume === undefined ? holdDeployment(input, env, hold) : undefined;
   return record(
     input,
     env,
@@ -310,7 +343,39 @@ async function deployOne(
       };
     },
     resume,
+    resumeAfter,
   );
+}
+
+// A Deployment left queued, saying until when: nothing is read from or written to the cluster.
+async function holdDeployment(
+  input: PushDeployInput,
+  env: Environment,
+  freeze: ActiveFreeze,
+): Promise<DeployOutcome> {
+  const { octokit, pacer, repo } = input;
+  const id = await createDeployment(octokit, pacer, repo, {
+    sha: input.after,
+    environment: env.name,
+    description: `Capstan deploys ${input.after.slice(0, 7)} to ${env.name}`,
+  });
+  const outcome: DeployOutcome = {
+    environment: env.name,
+    frozen: { text: frozenUntil(freeze), branch: input.branch },
+    deploymentUrl: `https://github.com/${repo.owner}/${repo.repo}/deployments`,
+  };
+  await setDeploymentStatus(octokit, pacer, repo, id, "queued", statusDescription(outcome));
+  metrics.deployments.inc({ repository: fullName(repo), environment: env.name, result: "frozen" });
+  input.log.info(
+    {
+      repository: fullName(repo),
+      environment: env.name,
+      sha: input.after,
+      until: freeze.until.toISOString(),
+    },
+    "held by a freeze",
+  );
+  return outcome;
 }
 
 /** Records one environment's deploy in the metrics: its durations and what it applied and pruned. */
@@ -359,6 +424,7 @@ async function record(
   env: Environment,
   run: () => Promise<DeployOutcome>,
   resume?: number,
+  resumeAfter: "interruption" | "freeze" = "interruption",
 ): Promise<DeployOutcome> {
   const { octokit, pacer, repo } = input;
   const id =
@@ -369,7 +435,12 @@ async function record(
       description: `Capstan deploys ${input.after.slice(0, 7)} to ${env.name}`,
     }));
   if (resume === undefined) await setDeploymentStatus(octokit, pacer, repo, id, "queued", "Waiting to sync");
-  const doing = resume === undefined ? "Syncing" : "Resumed after an interruption: syncing";
+  const doing =
+    resume === undefined
+      ? "Syncing"
+      : resumeAfter === "freeze"
+        ? "The freeze is over: syncing"
+        : "Resumed after an interruption: syncing";
   await setDeploymentStatus(octokit, pacer, repo, id, "in_progress", `${doing} to cluster ${env.cluster}`);
   let outcome: DeployOutcome;
   try {

@@ -71,6 +71,7 @@ export async function runPreviewTask(task: PreviewTask, ask?: TaskAsk): Promise<
           : undefined,
       environments: task.subject.environments,
       render: task.render,
+      freeze: { now: new Date(), server },
       schemas: task.subject.fork
         ? forkSchemas
         : task.schemasFromCluster && ask
@@ -79,7 +80,7 @@ export async function runPreviewTask(task: PreviewTask, ask?: TaskAsk): Promise<
     });
     for (const env of result.environments) {
       const warnings = task.warnings?.[env.name];
-      if (warnings?.length) env.warnings = [...warnings];
+      if (warnings?.length) env.warnings = [...warnings, ...(env.warnings ?? [])];
     }
     return { kind: "published", publication: publicationOf(result, task.subject) };
   } catch (err) {

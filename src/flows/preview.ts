@@ -1,6 +1,7 @@
-import type { Config, Environment, Reach, SemanticProblem } from "../config/index.js";
+import type { Config, Environment, Reach, SemanticProblem, ServerConfig } from "../config/index.js";
 import { diffManifests } from "../diff/index.js";
 import { ConfigError, errorMessage, UsageError } from "../errors.js";
+import { describeFreeze, environmentFreeze, freezeEnd } from "../freeze/index.js";
 import { type Manifest, withClusterScope } from "../manifests/index.js";
 import {
   type ClusterSchemas,
@@ -40,6 +41,11 @@ export interface PreviewInput {
   reach?: { of: (env: Environment) => Reach | undefined; repositoryId: number };
   /** Reads the schemas of custom resource kinds (`group/version/Kind`) from an environment's cluster. */
   schemas?: SchemaSource;
+  /**
+   * When the preview is made, and the server config whose clusters' freeze windows apply: an environment
+   * in a freeze says that merging does not deploy it until the freeze ends.
+   */
+  freeze?: { now: Date; server?: ServerConfig };
 }
 
 /** Where the schemas of custom resources a render does not define come from: the target cluster. */
@@ -102,6 +108,18 @@ export async function previewEnvironments(input: PreviewInput): Promise<PreviewR
       return { name: env.name, notices: [], unaffected: true };
     return previewOne(input, { config: headConfig, env }, baseEnv, notices);
   });
+  if (input.freeze) {
+    for (const [i, env] of selected.entries()) {
+      const report = reports[i]!;
+      const freeze = env.cluster
+        ? environmentFreeze(headConfig, env, input.freeze.server, input.freeze.now)
+        : undefined;
+      if (!freeze || report.unaffected) continue;
+      (report.warnings ??= []).push(
+        `A deploy freeze is on: merging does not deploy ${env.name} until ${freezeEnd(freeze)} (${describeFreeze(freeze)}). Capstan deploys the branch head then; its automatic reverts still deploy during the freeze.`,
+      );
+    }
+  }
   const headNames = new Set(headConfig.environments.map((e) => e.name));
   const removedEnvironments =
     input.environments.length > 0

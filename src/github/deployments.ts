@@ -77,6 +77,8 @@ export interface PriorDeployment {
   at: string;
   /** How many Deployments of this commit to this environment Capstan has made (for the retry backoff). */
   attempts: number;
+  /** Its latest status's description: a held one says `Frozen until …`. */
+  description?: string;
 }
 
 /** In flight: created, or started, and never finished (its deploy was cut off, or is still running). */
@@ -108,7 +110,7 @@ export async function priorDeployment(
   const ours = listed.filter((d) => toolOf(d.payload) === "capstan");
   const newest = ours[0];
   if (!newest) return undefined;
-  type Status = { state: PriorDeployment["state"]; created_at: string };
+  type Status = { state: PriorDeployment["state"]; created_at: string; description?: string | null };
   const statuses = await get<Status[]>("GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
     ...repo,
     deployment_id: newest.id,
@@ -120,6 +122,7 @@ export async function priorDeployment(
     state: latest?.state,
     at: latest?.created_at ?? newest.created_at,
     attempts: ours.length,
+    ...(latest?.description ? { description: latest.description } : {}),
   };
 }
 

@@ -18,11 +18,18 @@ export interface DeployOutcome {
   durationMs?: number;
   /** The GitHub Deployment's page. */
   deploymentUrl?: string;
+  /** Held by a freeze: nothing was applied, and the sweep deploys the revision when the freeze ends. */
+  frozen?: {
+    /** `frozen until 2026-12-07 08:00 Europe/Berlin (weekend, set in .github/capstan.yml)`. */
+    text: string;
+    /** The branch whose head it must still be then. */
+    branch: string;
+  };
 }
 
 /** Whether an environment's deploy went well: applied cleanly and, when waited for, Healthy or Suspended. */
 export function deploySucceeded(o: DeployOutcome): boolean {
-  if (o.error || (o.failures?.length ?? 0) > 0) return false;
+  if (o.frozen || o.error || (o.failures?.length ?? 0) > 0) return false;
   return !o.health || o.health.status === "Healthy" || o.health.status === "Suspended";
 }
 
@@ -33,6 +40,7 @@ export function healthFailed(o: DeployOutcome): boolean {
 
 /** The deployment status description: one line, the verdict first (clipped to 140 by the caller). */
 export function statusDescription(o: DeployOutcome): string {
+  if (o.frozen) return `${o.frozen.text.charAt(0).toUpperCase()}${o.frozen.text.slice(1)}`;
   if (o.error) return `Not deployed: ${o.error}`;
   if ((o.failures?.length ?? 0) > 0) return `Sync failed: ${o.failures![0]}`;
   const counts = `${(o.created ?? 0) + (o.configured ?? 0)} applied, ${o.unchanged ?? 0} unchanged, ${o.pruned ?? 0} pruned`;
@@ -48,14 +56,19 @@ export function deployComment(
   outcomes: readonly DeployOutcome[],
   notes: readonly string[] = [],
 ): string {
-  const ok = outcomes.every(deploySucceeded);
+  const ok = outcomes.every((o) => o.frozen || deploySucceeded(o));
+  const held = outcomes.every((o) => o.frozen);
+  const title = held
+    ? `### ⏸️ Capstan holds ${code(sha.slice(0, 7))}: a deploy freeze is on`
+    : `### ${ok ? "✅" : "❌"} Capstan deployed ${code(sha.slice(0, 7))}`;
   const lines = [
-    `### ${ok ? "✅" : "❌"} Capstan deployed ${code(sha.slice(0, 7))}`,
+    title,
     "",
     "| Environment | Result | Applied | Unchanged | Pruned | Health | Took |",
     "|---|---|---:|---:|---:|---|---:|",
     ...outcomes.map((o) => {
       const env = o.deploymentUrl ? `[${code(o.environment)}](${o.deploymentUrl})` : code(o.environment);
+      if (o.frozen) return `| ${env} | held by a freeze | | | | | |`;
       if (o.error) return `| ${env} | not deployed | | | | | |`;
       const health = o.health
         ? `${o.health.status}${o.health.timedOut ? " (timed out)" : ""}`
@@ -77,6 +90,13 @@ export function deployComment(
       ...problems.slice(0, 30).map((p) => `- ${code(p)}`),
     );
     if (problems.length > 30) lines.push(`- … and ${problems.length - 30} more`);
+  }
+  for (const o of outcomes) {
+    if (!o.frozen) continue;
+    lines.push(
+      "",
+      `**${escapeHtml(o.environment)}** is ${escapeHtml(o.frozen.text)}. Nothing was applied; Capstan deploys ${code(sha.slice(0, 7))} when the freeze ends, if it is still the head of ${code(o.frozen.branch)}.`,
+    );
   }
   for (const o of outcomes) {
     if (!o.kept?.length) continue;

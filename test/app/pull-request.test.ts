@@ -231,6 +231,32 @@ describe("pull request previews", () => {
     );
   });
 
+  it("says in the comment that a cluster's freeze in the server config holds merging", async () => {
+    env.deps.server = parseServerConfig(
+      `clusters:
+  staging: {kubeconfig: /k}
+  production:
+    kubeconfig: /k
+    freeze:
+      - {name: change-board, dates: {from: "2000-01-01", until: "2999-01-01"}}
+repositories:
+  Codertocat/Hello-World:
+    clusters: [staging, production]
+`,
+      "server.yml",
+    );
+    env.github.serveTree(BASE, fixtureRepo("shop", "base"));
+    env.github.serveTree(HEAD, fixtureRepo("shop", "head"));
+    env.github.prHeads.set(PR, { head: HEAD, base: BASE });
+    await deliver("pull_request", pullRequest("opened"));
+    const body = env.github.commentsOn(PR)[0]!.body;
+    expect(body).toContain(
+      "A deploy freeze is on: merging does not deploy production until 2999-01-01 00:00 UTC (change-board, set in the server config for cluster production).",
+    );
+    // staging's cluster has no freeze.
+    expect(body).not.toContain("does not deploy staging");
+  });
+
   it("shows objects outside the repository's reach on its cluster as policy errors on their lines", async () => {
     env.deps.server = parseServerConfig(
       `clusters:

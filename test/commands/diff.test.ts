@@ -1,4 +1,4 @@
-import { cpSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DiffJson, diff } from "../../src/commands/diff.js";
@@ -121,6 +121,29 @@ describe("capstan diff", () => {
     expect(result.output).toContain("+  REDIS_PASSWORD: '***'");
     for (const value of fixtureSecretValues()) {
       expect(result.output).not.toContain(value);
+    }
+  });
+
+  it("says where a freeze holds merges, naming when it ends and who set it", async () => {
+    const { dir, remove } = tempDir();
+    try {
+      cpSync(fixtureRepo("shop", "head"), join(dir, "head"), { recursive: true });
+      const config = join(dir, "head/.github/capstan.yml");
+      writeFileSync(
+        config,
+        `${readFileSync(config, "utf8")}freeze:\n  - name: forever\n    dates: {from: "2000-01-01", until: "2999-01-01"}\n    timeZone: Europe/Berlin\n`,
+      );
+      const result = await diff({
+        dirs: { base: fixtureRepo("shop", "base"), head: join(dir, "head") },
+        environments: [],
+        format: "markdown",
+      });
+      expect(result.output).toContain(
+        "> ⚠️ A deploy freeze is on: merging does not deploy staging until 2999-01-01 00:00 Europe/Berlin (forever, set in .github/capstan.yml). Capstan deploys the branch head then; its automatic reverts still deploy during the freeze.",
+      );
+      expect(result.output.match(/A deploy freeze is on/g)).toHaveLength(4);
+    } finally {
+      remove();
     }
   });
 
