@@ -115,9 +115,10 @@ export async function previewEnvironments(input: PreviewInput): Promise<PreviewR
         ? environmentFreeze(headConfig, env, input.freeze.server, input.freeze.now)
         : undefined;
       if (!freeze || report.unaffected) continue;
-      (report.warnings ??= []).push(
+      report.warnings = [
+        ...(report.warnings ?? []),
         `A deploy freeze is on: merging does not deploy ${env.name} until ${freezeEnd(freeze)} (${describeFreeze(freeze)}). Capstan deploys the branch head then; its automatic reverts still deploy during the freeze.`,
-      );
+      ];
     }
   }
   const headNames = new Set(headConfig.environments.map((e) => e.name));
