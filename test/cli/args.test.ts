@@ -133,8 +133,15 @@ describe("parseCommand", () => {
 
   it.each<[string[], string]>([
     [["deploy"], 'unknown command "deploy"'],
-    [["diff"], "give either --repo DIR --base REF --head REF, or --base-dir A --head-dir B"],
-    [["diff", "--repo", ".", "--base-dir", "a"], "give either"],
+    [
+      ["diff"],
+      "give one of --repo DIR --base REF --head REF, --base-dir A --head-dir B, or --pr OWNER/REPO#N",
+    ],
+    [["diff", "--repo", ".", "--base-dir", "a"], "give one of"],
+    [["diff", "--pr", "a/b#1", "--base-dir", "a"], "give one of"],
+    [["diff", "--repo", ".", "--base", "a", "--head", "b", "--comment"], "--comment goes with --pr"],
+    [["diff", "--pr", "a/b#1", "--comment", "--env", "staging"], "it does not go with --env"],
+    [["diff", "--pr", "a/b"], "--pr must be OWNER/REPO#N"],
     [["diff", "--repo", ".", "--base", "main"], "--repo, --base and --head go together"],
     [["diff", "--base-dir", "a"], "--base-dir and --head-dir go together"],
     [

@@ -28,6 +28,7 @@ const cases: Case[] = [
         kubeVersion: "1.36",
         revert: { enabled: true, autoMerge: false },
         drift: { mode: "report", interval: "10m", grace: "5m", ignore: [] },
+        freeze: [],
       }),
   },
   {

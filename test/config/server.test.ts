@@ -37,8 +37,9 @@ describe("the server config", () => {
       kubeconfig: "/etc/capstan/production.kubeconfig",
       context: "prod-admin",
       terminationMessages: false,
+      freeze: [],
     });
-    expect(server.clusters.local).toEqual({ inCluster: true, terminationMessages: false });
+    expect(server.clusters.local).toEqual({ inCluster: true, terminationMessages: false, freeze: [] });
     // Previews have their budgets whether or not the file names them.
     expect(server.previews).toEqual({ timeout: "5m", memoryMiB: 1024 });
     expect([...allowedClusters(server, repo("acme/shop"))].sort()).toEqual(["production", "staging"]);
