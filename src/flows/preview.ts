@@ -111,9 +111,11 @@ export async function previewEnvironments(input: PreviewInput): Promise<PreviewR
   if (input.freeze) {
     for (const [i, env] of selected.entries()) {
       const report = reports[i]!;
-      const freeze = env.cluster
-        ? environmentFreeze(headConfig, env, input.freeze.server, input.freeze.now)
-        : undefined;
+      // Only where a merge deploys: an environment with a cluster and autoSync.
+      const freeze =
+        env.cluster && env.autoSync
+          ? environmentFreeze(headConfig, env, input.freeze.server, input.freeze.now)
+          : undefined;
       if (!freeze || report.unaffected) continue;
       report.warnings = [
         ...(report.warnings ?? []),
@@ -136,7 +138,9 @@ async function unaffected(
   env: Environment,
   changed: ReadonlySet<string>,
 ): Promise<boolean> {
-  if (JSON.stringify(baseEnv) !== JSON.stringify(env)) return false;
+  const { freeze: _bf, ...baseSettings } = baseEnv;
+  const { freeze: _hf, ...headSettings } = env;
+  if (JSON.stringify(baseSettings) !== JSON.stringify(headSettings)) return false;
   const [base, head] = await Promise.all([
     inputClosure(input.baseRoot, baseEnv, input.render.limits),
     inputClosure(input.headRoot, env, input.render.limits),
@@ -144,10 +148,11 @@ async function unaffected(
   return base !== undefined && head !== undefined && !reads(base, changed) && !reads(head, changed);
 }
 
-// Repository-wide settings (the policy) change every environment's checks, if not its objects.
+// Repository-wide settings (the policy) change every environment's checks, if not its objects. Freeze
+// windows change neither: they decide when a merge deploys, not what.
 function sameRepositorySettings(base: Config, head: Config): boolean {
-  const { environments: _b, ...baseRest } = base;
-  const { environments: _h, ...headRest } = head;
+  const { environments: _b, freeze: _bf, ...baseRest } = base;
+  const { environments: _h, freeze: _hf, ...headRest } = head;
   return JSON.stringify(baseRest) === JSON.stringify(headRest);
 }
 

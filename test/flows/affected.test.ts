@@ -118,6 +118,19 @@ describe("which environments a change reaches", () => {
       everything,
     ],
     [
+      "the repository's and an environment's freeze windows, which change when a merge deploys, not what",
+      {
+        ".github/capstan.yml": CONFIG(
+          "a",
+          "freeze: [{weekly: {from: 'Fri 18:00', until: 'Mon 08:00'}}]\n",
+        ).replace(
+          "namespace: b}",
+          "namespace: b, freeze: [{dates: {from: '2026-12-24', until: '2026-12-27'}}]}",
+        ),
+      },
+      ["remote"],
+    ],
+    [
       "a kustomization that no longer parses",
       { "envs/b/kustomization.yaml": "resources: [\n" },
       ["b", "remote"],
