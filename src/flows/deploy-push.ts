@@ -5,6 +5,8 @@ import { errorMessage } from "../errors.js";
 import { type ActiveFreeze, environmentFreeze, frozenUntil } from "../freeze/index.js";
 import {
   createDeployment,
+  HELD_PREFIX,
+  heldDeployments,
   inFlight,
   type PriorDeployment,
   priorDeployment,
@@ -201,6 +203,7 @@ export async function deployPush(input: PushDeployInput): Promise<PushDeployResu
           hold,
         );
     if (outcome) outcomes.push(outcome);
+    if (outcome && freeze) await supersedeHeld(input, env);
     if (outcome && freeze && !hold) {
       freezeNotes.push(
         `${env.name} is ${frozenUntil(freeze)}, and was deployed all the same: ${input.after.slice(0, 7)} is Capstan's automatic revert, which restores what was reviewed and ran before.`,
@@ -279,7 +282,7 @@ async function deployOne(
       const holder = await leaseHolder(cluster, parentName(env.name), env.namespace).catch(() => "unknown");
       if (holder) return undefined;
       resume = prior.id;
-      if (prior.description?.startsWith("Frozen until")) resumeAfter = "freeze";
+      if (prior.description?.startsWith(HELD_PREFIX)) resumeAfter = "freeze";
     } else if (synced === input.after) {
       return undefined;
     } else if (prior && !retryDue(prior, input.sweep.retryAfterMs)) {
@@ -345,6 +348,26 @@ async function deployOne(
     resume,
     resumeAfter,
   );
+}
+
+// An older revision a freeze held will never deploy now: the newer one (held too, or a revert let
+// through) goes instead, so its Deployment stops waiting and says why.
+async function supersedeHeld(input: PushDeployInput, env: Environment): Promise<void> {
+  const { octokit, pacer, repo } = input;
+  try {
+    for (const held of await heldDeployments(octokit, repo, env.name, input.after)) {
+      await setDeploymentStatus(
+        octokit,
+        pacer,
+        repo,
+        held.id,
+        "inactive",
+        `Superseded by ${input.after.slice(0, 7)}, which deploys instead`,
+      );
+    }
+  } catch (err) {
+    input.log.error({ err, environment: env.name }, "could not mark the held Deployments superseded");
+  }
 }
 
 // A Deployment left queued, saying until when: nothing is read from or written to the cluster.

@@ -2,7 +2,7 @@ import { deployWrite, type Pacer } from "./pacer.js";
 import type { GitHub, Repo } from "./types.js";
 
 /** A deployment status as GitHub knows them. */
-export type DeploymentState = "queued" | "in_progress" | "success" | "failure" | "error";
+export type DeploymentState = "queued" | "in_progress" | "success" | "failure" | "error" | "inactive";
 
 /** The task of a Deployment that deploys a commit (a push, or a sweep catching up a lost one). */
 export const DEPLOY_TASK = "deploy";
@@ -124,6 +124,44 @@ export async function priorDeployment(
     attempts: ours.length,
     ...(latest?.description ? { description: latest.description } : {}),
   };
+}
+
+/** How a Deployment held by a freeze starts its status description. */
+export const HELD_PREFIX = "Frozen until";
+
+// The newest Deployments of an environment looked at for held ones: a freeze holds one revision at a
+// time, so older ones were superseded when the next was held.
+const HELD_LOOKBACK = 10;
+
+/**
+ * Capstan's Deployments to `environment` of other revisions than `sha` that a freeze still holds
+ * (latest status queued, `Frozen until …`), among the newest few: a newer revision supersedes them.
+ */
+export async function heldDeployments(
+  octokit: GitHub,
+  repo: Repo,
+  environment: string,
+  sha: string,
+): Promise<Array<{ id: number; sha: string }>> {
+  const { data: listed } = await octokit.rest.repos.listDeployments({
+    ...repo,
+    environment,
+    task: DEPLOY_TASK,
+    per_page: HELD_LOOKBACK,
+  });
+  const held: Array<{ id: number; sha: string }> = [];
+  for (const d of listed) {
+    if (d.sha === sha || toolOf(d.payload) !== "capstan") continue;
+    const { data: statuses } = await octokit.rest.repos.listDeploymentStatuses({
+      ...repo,
+      deployment_id: d.id,
+      per_page: 1,
+    });
+    const latest = statuses[0];
+    if (latest?.state === "queued" && latest.description?.startsWith(HELD_PREFIX))
+      held.push({ id: d.id, sha: d.sha });
+  }
+  return held;
 }
 
 // GitHub returns a Deployment's payload as the object it was given, or as a JSON string.

@@ -1,7 +1,7 @@
 // Deploy freezes, end to end: the real server process, the real test cluster, GitHub mocked behind a
 // loopback proxy, and the real clock. A merge inside a window is held (its Deployment left queued,
 // nothing applied) and the behind sweep (every 2 s here) deploys it once the window is over; Capstan's
-// own revert goes through a freeze, and says so.
+// own revert goes through a freeze, and says so; a newer held merge supersedes an older one.
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -170,6 +170,15 @@ describe("a deploy freeze", () => {
     await new Promise((r) => setTimeout(r, 6000));
     expect(deploymentsOf(C)).toHaveLength(1);
     expect(statuses(C)[0]).toHaveLength(1);
+    expect(await mode()).toBe("reverted");
+
+    // A newer merge during the freeze is held in its place: C's Deployment stops waiting, saying why.
+    const D = sha("d");
+    github.mergedPulls.set(D, { number: 9, title: "Busier", author: "mona", nodeId: "PR_9", labels: [] });
+    await push(C, D, tree("busier", "2999-01-01"));
+    await until("D held", () => statuses(D)[0]?.at(-1)?.startsWith("queued: Frozen until"));
+    await until("C superseded", () => statuses(C)[0]?.length === 2);
+    expect(statuses(C)[0]![1]).toBe("inactive: Superseded by ddddddd, which deploys instead");
     expect(await mode()).toBe("reverted");
     expect(proxy.invalid).toEqual([]);
   });
