@@ -11,6 +11,7 @@ import { sweepEnvironmentDrift } from "./flows/drift-sweep.js";
 import { stalePullRequests } from "./flows/preview-sweep.js";
 import { previewPullRequest } from "./flows/pull-request.js";
 import { intervalsOf, planSweeps, type Sweep } from "./flows/sweep-plan.js";
+import { environmentFreeze } from "./freeze/index.js";
 import { ConditionalCache } from "./github/conditional.js";
 import type { GitHub } from "./github/types.js";
 import { type AppDeps, branchKey, deployInput, repositoryInput } from "./handlers/deps.js";
@@ -206,6 +207,7 @@ export class Reconciler {
           ).commit.sha,
         reach: grantsFor(deps.server, identity).get(env.cluster),
         perDay: deps.server.reconcile.healsPerDay,
+        freeze: (now) => environmentFreeze(installed.config, env, deps.server, now),
         intervalMs: intervalsOf(deps.server).driftMs ?? parseDuration(env.drift.interval),
         healthTimeoutMs: deps.healthTimeoutMs,
         health: { terminationMessages: deps.server.clusters[env.cluster]?.terminationMessages },

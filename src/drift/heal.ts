@@ -20,6 +20,8 @@ export interface HealContext {
   behindBy?: string;
   /** Who holds the environment's Lease, when someone does (a sync is running). */
   leaseHolder?: string;
+  /** `frozen until …`, when a deploy freeze is on: a heal is a cluster write like a deploy. */
+  frozen?: string;
 }
 
 /** The UTC day of a time, as `2026-12-02`. */
@@ -44,6 +46,8 @@ export function healToday(record: HealRecord | undefined, now: Date): HealRecord
 export function healDecision(context: HealContext): HealDecision {
   if (context.mode !== "heal") return { heal: false, reason: "drift.mode is not heal" };
   if (!context.state.confirmed) return { heal: false, reason: "the drift is not confirmed" };
+  // During a freeze a live change may be someone's emergency fix: it is reported, never undone.
+  if (context.frozen) return { heal: false, reason: `the environment is ${context.frozen}` };
   if (context.behindBy)
     return { heal: false, reason: `the branch head ${context.behindBy.slice(0, 7)} deploys first` };
   if (context.leaseHolder) return { heal: false, reason: `a sync holds the Lease (${context.leaseHolder})` };

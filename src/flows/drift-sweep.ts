@@ -22,6 +22,7 @@ import {
   nextDriftState,
 } from "../drift/index.js";
 import { errorMessage } from "../errors.js";
+import { type ActiveFreeze, frozenUntil } from "../freeze/index.js";
 import { createDeployment, HEAL_TASK, setDeploymentStatus } from "../github/deployments.js";
 import { commentOnDrift, publishDrift } from "../github/drift-issue.js";
 import type { Pacer } from "../github/pacer.js";
@@ -64,6 +65,8 @@ export interface HealSettings {
   reach?: Reach;
   /** Heals per UTC day (the server config's `reconcile.healsPerDay`). */
   perDay: number;
+  /** The deploy freeze on at a time, if any: no heal runs during one. */
+  freeze?: (now: Date) => ActiveFreeze | undefined;
   /** The check interval, the unit of the backoff after a failed heal. */
   intervalMs: number;
   healthTimeoutMs?: number;
@@ -122,6 +125,7 @@ export async function sweepEnvironmentDrift(input: DriftSweepInput): Promise<Dri
       state,
       now,
       budget: input.heal.perDay,
+      frozen: frozenText(input.heal.freeze?.(now)),
       behindBy: await behindBy(input.heal, revision),
       leaseHolder: await leaseHolder(input.cluster, parentName(env.name), env.namespace).catch(
         () => "unknown",
@@ -245,6 +249,10 @@ function resolution(previous: DriftState, revision: string): string {
 
 async function publish(input: DriftSweepInput, drift: DriftReport, step: DriftStep, resolvedBy: string) {
   return publishDrift(input.octokit, input.pacer, input.repo, drift, step, resolvedBy);
+}
+
+function frozenText(freeze: ActiveFreeze | undefined): string | undefined {
+  return freeze && frozenUntil(freeze);
 }
 
 async function behindBy(heal: HealSettings, revision: string): Promise<string | undefined> {

@@ -13,6 +13,11 @@ describe("whether a heal runs", () => {
     ["behind the branch: the deploy comes first", { behindBy: "b".repeat(40) }, "bbbbbbb deploys first"],
     ["a sync holds the Lease", { leaseHolder: "web-1" }, "holds the Lease (web-1)"],
     [
+      "a deploy freeze is on",
+      { frozen: "frozen until 2026-12-07 08:00 UTC (weekend, set in .github/capstan.yml)" },
+      "the environment is frozen until 2026-12-07 08:00 UTC (weekend",
+    ],
+    [
       "backing off after a failure",
       {
         state: {

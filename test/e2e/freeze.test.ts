@@ -33,6 +33,7 @@ function tree(mode: string, until: string): Record<string, string> {
     cluster: test
     namespace: ${NS}
     healthTimeout: 60s
+    drift: {mode: heal, grace: 1s}
     freeze:
       - name: release-train
         dates: {from: "2000-01-01", until: "${until}"}
@@ -90,7 +91,7 @@ describe("a deploy freeze", () => {
     proxy = await githubProxy();
     writeFileSync(
       join(work.dir, "server.yml"),
-      `clusters:\n  test:\n    kubeconfig: ${kubeconfig}\nrepositories:\n  ${OWNER}/${REPO}:\n    clusters: [test]\nreconcile:\n  repositories: 2s\n  behind: 2s\n  previews: 1h\n  drift: 1h\n`,
+      `clusters:\n  test:\n    kubeconfig: ${kubeconfig}\nrepositories:\n  ${OWNER}/${REPO}:\n    clusters: [test]\nreconcile:\n  repositories: 2s\n  behind: 2s\n  previews: 1h\n  drift: 2s\n`,
     );
     server = await startServerProcess({
       proxy,
@@ -181,5 +182,20 @@ describe("a deploy freeze", () => {
     expect(statuses(C)[0]![1]).toBe("inactive: Superseded by ddddddd, which deploys instead");
     expect(await mode()).toBe("reverted");
     expect(proxy.invalid).toEqual([]);
+  });
+
+  it("reports a live change during the freeze but does not heal it: it may be someone's emergency fix", async () => {
+    await kubectl(["patch", "configmap", "settings", "--type=merge", "-p", '{"data":{"mode":"hotfix"}}']);
+    const notHealed = await until("the drift sweep declining to heal", () =>
+      server.logs.find((l) => l.msg === "drift not healed" && String(l.reason).includes("frozen until")),
+    );
+    expect(notHealed.reason).toBe(
+      "the environment is frozen until 2999-01-01 00:00 UTC (release-train, set in .github/capstan.yml)",
+    );
+    await until("the drift issue", () => github.issues.find((i) => i.title === "Drift: web (test)"));
+    // Two more sweeps: still the hand-made value.
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(await mode()).toBe("hotfix");
+    expect(github.deployments.filter((d) => d.task === "deploy:heal")).toEqual([]);
   });
 });
