@@ -2,7 +2,7 @@ import { type ClusterClient, leaseHolder, parentName, syncedRevision } from "../
 import { type Config, type Environment, fullName, type Reach, type ServerConfig } from "../config/index.js";
 import { deepEqual } from "../diff/index.js";
 import { errorMessage } from "../errors.js";
-import { type ActiveFreeze, environmentFreeze, frozenUntil } from "../freeze/index.js";
+import { type ActiveFreeze, activeFreeze, freezeWindowsFor, frozenUntil } from "../freeze/index.js";
 import {
   createDeployment,
   HELD_PREFIX,
@@ -188,8 +188,8 @@ export async function deployPush(input: PushDeployInput): Promise<PushDeployResu
         "push not deployed to this environment",
       );
     }
-    const freeze =
-      decision.action === "deploy" ? environmentFreeze(authority, env, input.server, new Date()) : undefined;
+    const windows = decision.action === "deploy" ? freezeWindowsFor(authority, env, input.server) : [];
+    const freeze = activeFreeze(windows, new Date());
     const hold = freeze && !(await isRevert()) ? freeze : undefined;
     const outcome = configError
       ? await record(input, env, async () => ({ environment: env.name, error: configError! }))
@@ -203,7 +203,8 @@ export async function deployPush(input: PushDeployInput): Promise<PushDeployResu
           hold,
         );
     if (outcome) outcomes.push(outcome);
-    if (outcome && freeze) await supersedeHeld(input, env);
+    // Only an environment with freeze windows can have a held Deployment that this one replaces.
+    if (outcome && windows.length > 0) await supersedeHeld(input, env);
     if (outcome && freeze && !hold) {
       freezeNotes.push(
         `${env.name} is ${frozenUntil(freeze)}, and was deployed all the same: ${input.after.slice(0, 7)} is Capstan's automatic revert, which restores what was reviewed and ran before.`,

@@ -198,4 +198,15 @@ describe("a deploy freeze", () => {
     expect(await mode()).toBe("hotfix");
     expect(github.deployments.filter((d) => d.task === "deploy:heal")).toEqual([]);
   });
+
+  it("deploys at once a reviewed merge that ends the window, and the held merge it replaces stops waiting", async () => {
+    const [D, E] = [sha("d"), sha("e")];
+    github.mergedPulls.set(E, { number: 10, title: "Thaw", author: "mona", nodeId: "PR_10", labels: [] });
+    await push(D, E, tree("thawed", "2000-01-02"));
+    await until("E deployed", () => statuses(E)[0]?.at(-1)?.startsWith("success"));
+    expect(await mode()).toBe("thawed");
+    await until("D superseded", () => statuses(D)[0]?.length === 2);
+    expect(statuses(D)[0]![1]).toBe("inactive: Superseded by eeeeeee, which deploys instead");
+    expect(proxy.invalid).toEqual([]);
+  });
 });
