@@ -46,6 +46,9 @@ Options:
   --comment            with --pr: post or update the sticky comment and the capstan/diff and
                        capstan/policy checks, as the App would (commit statuses where the token
                        may not create check runs)
+  --kubeconfig PATH    validate custom resources against the CRDs this cluster serves, for every
+                       environment that names a cluster (never for a fork's pull request)
+  --context C          a context of the kubeconfig (default: its current one)
 
 Exit status: 0 on success, 1 when an environment could not be rendered, 2 on usage or config errors.`,
   health: `Usage: capstan health (-f FILE | --env NAME --kubeconfig PATH) [options]
@@ -122,6 +125,9 @@ Options:
   --config FILE        config to use (default: .github/capstan.yml in the tree)
   --env NAME           an environment to check; repeatable (default: all)
   --format FORMAT      text (default) or json
+  --kubeconfig PATH    validate custom resources against the CRDs this cluster serves, for every
+                       environment that names a cluster
+  --context C          a context of the kubeconfig (default: its current one)
 
 Exit status: 0 when no error-severity finding exists, 1 when one does (or an environment could not be
 rendered), 2 on usage or config errors.`,
@@ -170,6 +176,8 @@ function parseDiff(args: readonly string[]): DiffOptions {
     format: { type: "string", default: "markdown" },
     pr: { type: "string" },
     comment: { type: "boolean", default: false },
+    kubeconfig: { type: "string" },
+    context: { type: "string" },
   });
   const format = values.format;
   if (format !== "markdown" && format !== "json")
@@ -189,7 +197,12 @@ function parseDiff(args: readonly string[]): DiffOptions {
     throw new UsageError(
       "--comment posts the preview of every environment, as the App does; it does not go with --env",
     );
-  const options: DiffOptions = { environments: values.env ?? [], format, config: values.config };
+  const options: DiffOptions = {
+    environments: values.env ?? [],
+    format,
+    config: values.config,
+    cluster: clusterOption(values),
+  };
   if (usingPr) {
     options.pr = parsePullRequestRef(values.pr!);
     options.comment = values.comment;
@@ -345,6 +358,8 @@ function parsePolicy(args: readonly string[]): PolicyOptions {
     config: { type: "string" },
     env: { type: "string", multiple: true },
     format: { type: "string", default: "text" },
+    kubeconfig: { type: "string" },
+    context: { type: "string" },
   });
   const format = values.format;
   if (format !== "text" && format !== "json")
@@ -353,7 +368,12 @@ function parsePolicy(args: readonly string[]): PolicyOptions {
   if (usingRepo === (values.dir !== undefined)) {
     throw new UsageError(`give either --repo DIR --ref REF, or --dir DIR\n\n${USAGE.policy}`);
   }
-  const options: PolicyOptions = { environments: values.env ?? [], format, config: values.config };
+  const options: PolicyOptions = {
+    environments: values.env ?? [],
+    format,
+    config: values.config,
+    cluster: clusterOption(values),
+  };
   if (usingRepo) {
     if (!values.repo || !values.ref) throw new UsageError("--repo and --ref go together");
     options.repo = { dir: values.repo, ref: values.ref };
@@ -361,6 +381,15 @@ function parsePolicy(args: readonly string[]): PolicyOptions {
     options.dir = values.dir;
   }
   return options;
+}
+
+// `--kubeconfig PATH [--context C]`, for the commands that only read CRDs from a cluster.
+function clusterOption(values: { kubeconfig?: string; context?: string }) {
+  if (values.context !== undefined && values.kubeconfig === undefined)
+    throw new UsageError("--context goes with --kubeconfig");
+  return values.kubeconfig === undefined
+    ? undefined
+    : { kubeconfig: values.kubeconfig, ...(values.context ? { context: values.context } : {}) };
 }
 
 type OptionSpec = NonNullable<Parameters<typeof parseArgs>[0]>["options"];

@@ -3,6 +3,7 @@ import { parseConfig, readConfigFile } from "../config/index.js";
 import { CapstanError, ConfigError, errorMessage, UsageError } from "../errors.js";
 import { previewEnvironments } from "../flows/preview.js";
 import { publicationOf } from "../flows/preview-publication.js";
+import { forkSchemas } from "../flows/preview-task.js";
 import { type PreviewTarget, publishPreview } from "../flows/pull-request.js";
 import { type CheckRunOutput, publishCheckRun } from "../github/check-runs.js";
 import { Pacer } from "../github/pacer.js";
@@ -11,6 +12,7 @@ import { fetchTree } from "../github/tarball.js";
 import { defaultTreeCacheDir } from "../github/tree-cache.js";
 import type { GitHub } from "../github/types.js";
 import { cachedRenderOptions } from "../render/index.js";
+import { kubeconfigSchemas } from "./cluster-schemas.js";
 import { type DiffOptions, formatDiff, type PullRequestRef } from "./diff.js";
 
 /** How `capstan diff --pr` reaches GitHub. */
@@ -65,6 +67,8 @@ export async function diffPullRequest(
       config,
       environments: options.environments,
       freeze: { now: new Date() },
+      // As in the App, a fork's pull request never reads a cluster, whatever kubeconfig is at hand.
+      schemas: pr.fork ? forkSchemas : kubeconfigSchemas(options.cluster),
       render: cachedRenderOptions(cacheDir),
     });
   } catch (err) {

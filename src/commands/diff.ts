@@ -5,6 +5,7 @@ import { defaultTreeCacheDir } from "../github/tree-cache.js";
 import { extractRef, type Tree } from "../local/git-tree.js";
 import { cachedRenderOptions } from "../render/index.js";
 import { type EnvironmentReport, renderReport } from "../report/index.js";
+import { type KubeconfigOption, kubeconfigSchemas } from "./cluster-schemas.js";
 
 /** A pull request on GitHub: `OWNER/REPO#N`. */
 export interface PullRequestRef {
@@ -27,6 +28,8 @@ export interface DiffOptions {
   config?: string;
   environments: string[];
   format: "markdown" | "json";
+  /** A cluster to read the CRDs of custom resources from, as the App reads each environment's. */
+  cluster?: KubeconfigOption;
 }
 
 /** The JSON form of `capstan diff --format json`. */
@@ -79,6 +82,7 @@ export async function diff(options: DiffOptions): Promise<{ output: string; exit
       config,
       environments: options.environments,
       freeze: { now: new Date() },
+      schemas: kubeconfigSchemas(options.cluster),
       render: cachedRenderOptions(defaultTreeCacheDir()),
     });
     return formatDiff({ environments: reports, removedEnvironments }, subtitle, options.format);

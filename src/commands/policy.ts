@@ -6,6 +6,7 @@ import { extractRef, type Tree } from "../local/git-tree.js";
 import { formatRef } from "../manifests/index.js";
 import { summarizeFindings } from "../policy/index.js";
 import { cachedRenderOptions } from "../render/index.js";
+import { type KubeconfigOption, kubeconfigSchemas } from "./cluster-schemas.js";
 
 /** Options of `capstan policy`, after argv parsing. */
 export interface PolicyOptions {
@@ -17,6 +18,8 @@ export interface PolicyOptions {
   config?: string;
   environments: string[];
   format: "text" | "json";
+  /** A cluster to read the CRDs of custom resources from, as the App reads each environment's. */
+  cluster?: KubeconfigOption;
 }
 
 /** One finding in `capstan policy --format json`. */
@@ -58,6 +61,7 @@ export async function policy(options: PolicyOptions): Promise<{ output: string; 
       config,
       environments: options.environments,
       render: cachedRenderOptions(defaultTreeCacheDir()),
+      schemas: kubeconfigSchemas(options.cluster),
     });
     const failed = results.some((r) => r.error || r.policy?.findings.some((f) => f.severity === "error"));
     const output =

@@ -1,8 +1,9 @@
 import type { Config } from "../config/index.js";
 import { ConfigError, errorMessage } from "../errors.js";
+import { withClusterScope } from "../manifests/index.js";
 import { type PolicyResult, resolvePolicy, runPolicy } from "../policy/index.js";
 import { type RenderOptions, renderEnvironment } from "../render/index.js";
-import { selectEnvironments } from "./preview.js";
+import { type SchemaSource, selectEnvironments, servedSchemas } from "./preview.js";
 import { readTreeConfig } from "./tree-config.js";
 
 /** One checked-out tree and what to check in it. */
@@ -14,6 +15,8 @@ export interface PolicyCheckInput {
   /** Environment names to check; all when empty. */
   environments: readonly string[];
   render: RenderOptions;
+  /** Reads the schemas of custom resource kinds the render does not define from an environment's cluster. */
+  schemas?: SchemaSource;
 }
 
 /** The policy outcome of one environment, or why it could not be checked. */
@@ -44,8 +47,15 @@ export async function checkPolicy(input: PolicyCheckInput): Promise<EnvironmentP
   const results: EnvironmentPolicy[] = [];
   for (const env of selectEnvironments(config, input.environments)) {
     try {
-      const { manifests } = await renderEnvironment(input.root, env, input.render);
-      results.push({ name: env.name, policy: runPolicy(manifests, resolvePolicy(config, env)) });
+      let { manifests } = await renderEnvironment(input.root, env, input.render);
+      const policy = resolvePolicy(config, env);
+      const served = await servedSchemas(env, input.schemas, manifests);
+      if (served) {
+        policy.settings.cluster = served;
+        const scoped = new Set(served.clusterScoped);
+        manifests = withClusterScope(manifests, (apiVersion, kind) => scoped.has(`${apiVersion}/${kind}`));
+      }
+      results.push({ name: env.name, policy: runPolicy(manifests, policy) });
     } catch (err) {
       results.push({ name: env.name, error: errorMessage(err) });
     }

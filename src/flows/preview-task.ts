@@ -104,8 +104,8 @@ function askedSchemas(ask: TaskAsk): SchemaSource {
   };
 }
 
-// What a fork's author may not learn: which CRDs a cluster has. The notice says why nothing was read.
-const forkSchemas: SchemaSource = async (cluster) => ({
+/** What a fork's author may not learn: which CRDs a cluster has. The notice says why nothing was read. */
+export const forkSchemas: SchemaSource = async (cluster) => ({
   cluster,
   schemas: {},
   clusterScoped: [],

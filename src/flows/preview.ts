@@ -217,17 +217,8 @@ async function previewOne(
   const policy = resolvePolicy(config, env);
   // What the render cannot know about kinds whose CRD is installed separately, the cluster says: their
   // schema, and their scope (a ClusterIssuer must not be diffed as if it lived in a namespace).
-  const unknown =
-    env.cluster && input.schemas
-      ? [
-          ...new Set([
-            ...kindsWithoutSchema(manifests, env.kubeVersion),
-            ...kindsWithoutSchema(baseManifests, env.kubeVersion),
-          ]),
-        ]
-      : [];
-  if (unknown.length > 0) {
-    const served = await input.schemas!(env.cluster!, unknown);
+  const served = await servedSchemas(env, input.schemas, manifests, baseManifests);
+  if (served) {
     policy.settings.cluster = served;
     const scoped = new Set(served.clusterScoped);
     const isClusterScoped = (apiVersion: string, kind: string) => scoped.has(`${apiVersion}/${kind}`);
@@ -243,6 +234,20 @@ async function previewOne(
     report.policy.findings.unshift(...bounds);
   }
   return report;
+}
+
+/**
+ * What an environment's cluster serves for the custom resource kinds its renders do not define (their
+ * schemas and scopes); `undefined` when there are none, or no cluster or source to ask.
+ */
+export async function servedSchemas(
+  env: Environment,
+  schemas: SchemaSource | undefined,
+  ...renders: Manifest[][]
+): Promise<ClusterSchemas | undefined> {
+  if (!env.cluster || !schemas) return undefined;
+  const unknown = [...new Set(renders.flatMap((r) => kindsWithoutSchema(r, env.kubeVersion)))];
+  return unknown.length > 0 ? schemas(env.cluster, unknown) : undefined;
 }
 
 async function renderSide(root: string, env: Environment, options: RenderOptions, isBase: boolean) {

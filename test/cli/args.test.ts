@@ -142,6 +142,7 @@ describe("parseCommand", () => {
     [["diff", "--repo", ".", "--base", "a", "--head", "b", "--comment"], "--comment goes with --pr"],
     [["diff", "--pr", "a/b#1", "--comment", "--env", "staging"], "it does not go with --env"],
     [["diff", "--pr", "a/b"], "--pr must be OWNER/REPO#N"],
+    [["policy", "--dir", ".", "--context", "prod"], "--context goes with --kubeconfig"],
     [["diff", "--repo", ".", "--base", "main"], "--repo, --base and --head go together"],
     [["diff", "--base-dir", "a"], "--base-dir and --head-dir go together"],
     [

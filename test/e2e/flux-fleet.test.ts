@@ -41,7 +41,7 @@ function fleetFiles(): Record<string, string> {
 // Flux repository installs them), every custom resource of a preview is validated and the fixture
 // previews with exactly its expected findings.
 describe("a preview of the flux-fleet fixture, with its CRDs in the cluster", () => {
-  let h: AppHarness;
+  let h: AppHarness | undefined;
   const files = fleetFiles();
   mockGitHubOnly();
 
@@ -75,8 +75,9 @@ describe("a preview of the flux-fleet fixture, with its CRDs in the cluster", ()
   });
   afterEach(() => {
     nock.cleanAll();
-    expect(h.invalid).toEqual([]);
-    h.remove();
+    expect(h?.invalid ?? []).toEqual([]);
+    h?.remove();
+    h = undefined;
   });
 
   it("reports exactly the expected findings, and validates every custom resource", async () => {
@@ -114,5 +115,40 @@ describe("a preview of the flux-fleet fixture, with its CRDs in the cluster", ()
     expect(comment).toContain("ClusterIssuer/letsencrypt");
     expect(comment).toContain("GatewayClass/envoy");
     expect(comment).not.toMatch(/ClusterIssuer\/envoy-gateway-system/);
+  });
+
+  it("gives `capstan policy --kubeconfig` the same findings, read from the same cluster's CRDs", async () => {
+    const result = await cli(
+      "policy",
+      "--dir",
+      FLEET,
+      "--kubeconfig",
+      inject("kubeconfig"),
+      "--format",
+      "json",
+    );
+    expect(result.code, result.stderr).toBe(1);
+    const { findings } = JSON.parse(result.stdout) as {
+      findings: Array<{
+        environment: string;
+        rule: string;
+        severity: string;
+        kind: string;
+        namespace: string | null;
+        name: string;
+        message: string;
+      }>;
+    };
+    expect(
+      findings.map((f) => ({
+        environment: f.environment,
+        rule: f.rule,
+        severity: f.severity,
+        object: `${f.kind}/${f.namespace}/${f.name}`,
+        message: f.message,
+      })),
+    ).toEqual(expected.withClusterCrds);
+    // Without a cluster the custom resources go unchecked: the same tree passes.
+    expect((await cli("policy", "--dir", FLEET)).code).toBe(0);
   });
 });

@@ -30,6 +30,23 @@ describe("the flux-fleet fixture, without a cluster", () => {
     ]);
   });
 
+  it("says, with a kubeconfig that cannot be read, why its custom resources went unvalidated", async () => {
+    const result = await policy({
+      dir: FLEET,
+      environments: ["apps-production"],
+      format: "json",
+      cluster: { kubeconfig: join(ROOT, "no-such-kubeconfig") },
+    });
+    expect(result.exitCode).toBe(0);
+    const { notices } = JSON.parse(result.output) as { notices: Array<{ message: string }> };
+    expect(notices.map((n) => n.message)).toEqual([
+      expect.stringMatching(
+        /^HelmRelease helm\.toolkit\.fluxcd\.io\/v2: no schema is known \(.*no CRD for it in this render, and the CRDs of cluster production could not be read/,
+      ),
+      expect.stringMatching(/^HelmRepository source\.toolkit\.fluxcd\.io\/v1: no schema is known/),
+    ]);
+  });
+
   it("passes `capstan policy` with exit code 0", async () => {
     const result = await policy({ dir: FLEET, environments: [], format: "text" });
     expect(result.exitCode).toBe(0);
