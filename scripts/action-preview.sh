@@ -22,7 +22,15 @@ if [[ -n "${CAPSTAN_CONFIG:-}" ]]; then
 fi
 
 report=$(mktemp)
-trap 'rm -f "$report"' EXIT
+kubeconfig=$(mktemp)
+trap 'rm -f "$report" "$kubeconfig"' EXIT
+if [[ -n "${CAPSTAN_KUBECONFIG:-}" ]]; then
+  # The secret goes to a file only this user can read, removed when the step ends.
+  chmod 600 "$kubeconfig"
+  printf '%s\n' "$CAPSTAN_KUBECONFIG" > "$kubeconfig"
+  args+=(--kubeconfig "$kubeconfig")
+fi
+unset CAPSTAN_KUBECONFIG
 status=0
 node "$GITHUB_ACTION_PATH/dist/bundle/capstan.mjs" "${args[@]}" > "$report" || status=$?
 cat "$report"

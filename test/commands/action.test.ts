@@ -93,6 +93,23 @@ describe("the action's Preview step", () => {
     expect(proxy.invalid).toEqual([]);
   });
 
+  it("hands the kubeconfig input to Capstan as a file, which it reads the CRDs of custom resources from", async () => {
+    // The Flux fixture's HelmReleases have no CRD in the render: the cluster is asked, and this one cannot answer.
+    const fleet = "f".repeat(40);
+    github.serveTree(fleet, join(ROOT, "fixtures/repos/flux-fleet"));
+    github.prHeads.set(8, { head: fleet, base: BASE });
+    const result = await step({
+      CAPSTAN_PULL_REQUEST: `${OWNER}/${REPO}#8`,
+      CAPSTAN_COMMENT: "false",
+      CAPSTAN_KUBECONFIG: "apiVersion: v1\nkind: Config\nclusters: []\n",
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      /HelmRelease helm\.toolkit\.fluxcd\.io\/v2: no schema is known \([^)]*the CRDs of cluster production could not be read/,
+    );
+    expect(github.comments).toEqual([]);
+  });
+
   it.each([
     [{ CAPSTAN_PULL_REQUEST: `${OWNER}/${REPO}#`, CAPSTAN_COMMENT: "true" }, /no pull request to preview/],
     [{ CAPSTAN_PULL_REQUEST: `${OWNER}/${REPO}#7`, CAPSTAN_COMMENT: "yes" }, /must be true or false/],
