@@ -141,11 +141,10 @@ async function unaffected(
   const { freeze: _bf, ...baseSettings } = baseEnv;
   const { freeze: _hf, ...headSettings } = env;
   if (JSON.stringify(baseSettings) !== JSON.stringify(headSettings)) return false;
-  const [base, head] = await Promise.all([
-    inputClosure(input.baseRoot, baseEnv, input.render.limits),
-    inputClosure(input.headRoot, env, input.render.limits),
-  ]);
-  return base !== undefined && head !== undefined && !reads(base, changed) && !reads(head, changed);
+  const head = await inputClosure(input.headRoot, env, input.render.limits);
+  // When nothing the head's closure holds changed, its kustomizations read the same at the base, so
+  // the base's walk would find the same closure: it is not walked again (half a docs-only preview).
+  return head !== undefined && !reads(head, changed);
 }
 
 // Repository-wide settings (the policy) change every environment's checks, if not its objects. Freeze

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { repoPath } from "../config/paths.js";
 import type { Environment } from "../config/schema.js";
 import { isChart } from "./helm.js";
-import { findKustomization, kustomizationDirs } from "./kustomize.js";
+import { findKustomization, kustomizationReach } from "./kustomize.js";
 import type { RenderLimits } from "./limits.js";
 import { resolveInside } from "./tree.js";
 
@@ -20,7 +20,8 @@ export interface InputClosure {
  * The input closure of an environment in one tree:
  * - plain: its directory;
  * - helm: the chart's directory (vendored dependencies live under its `charts/`) and the values files;
- * - kustomize: every kustomization directory the build reads, transitively (see {@link kustomizationDirs}).
+ * - kustomize: every kustomization directory the build reads, transitively, by its real path and by
+ *   the path it was reached by (see {@link kustomizationReach}).
  *
  * A missing path is its own closure, so adding it later is a change. Whatever cannot be known for sure
  * gives `undefined`, and the caller renders the environment: a wrong "unaffected" would be a silent miss.
@@ -58,7 +59,7 @@ export async function inputClosure(
       }
       case "kustomize":
         if (!kustomization) return undefined;
-        return { dirs: await kustomizationDirs(root, dir, limits), files: [] };
+        return { dirs: await kustomizationReach(root, dir, limits), files: [] };
     }
   } catch {
     // A render that would be refused (a remote base, a link out of the repository) is rendered, and

@@ -31,7 +31,7 @@ export function isRemoteReference(entry: string): boolean {
  */
 export async function renderKustomize(root: string, dir: string, limits: RenderLimits): Promise<string> {
   const sensitive = new Set<string>();
-  await preflight({ root, limits, seen: new Set(), sensitive }, dir);
+  await preflight(newWalk(root, limits, sensitive), dir);
   return runTool({
     tool: "kustomize",
     args: ["build", dir, "--load-restrictor", "LoadRestrictionsRootOnly"],
@@ -53,9 +53,22 @@ export async function renderKustomize(root: string, dir: string, limits: RenderL
  * @throws RenderError for whatever the render itself would refuse (a remote base, a plugin, a link out)
  */
 export async function kustomizationDirs(root: string, dir: string, limits: RenderLimits): Promise<string[]> {
-  const walk = { root, limits, seen: new Set<string>(), sensitive: new Set<string>() };
+  const walk = newWalk(root, limits);
   await preflight(walk, dir);
   return [...walk.seen].map((real) => displayPath(root, real));
+}
+
+/**
+ * The directories a change to which can change the build: those of {@link kustomizationDirs}, and the
+ * paths they were reached by. A directory reached through a symbolic link is then also known by the
+ * link's path, so pointing the link elsewhere is a change even when no file changed.
+ *
+ * @throws RenderError as {@link kustomizationDirs}
+ */
+export async function kustomizationReach(root: string, dir: string, limits: RenderLimits): Promise<string[]> {
+  const walk = newWalk(root, limits);
+  await preflight(walk, dir);
+  return [...new Set([...walk.seen, ...walk.reached].map((path) => displayPath(root, path)))];
 }
 
 /** Finds the kustomization file of a directory, or `undefined`. */
@@ -74,12 +87,19 @@ interface Walk {
   root: string;
   limits: RenderLimits;
   seen: Set<string>;
+  /** The directories as referenced (through links, unresolved). */
+  reached: Set<string>;
   sensitive: Set<string>;
+}
+
+function newWalk(root: string, limits: RenderLimits, sensitive = new Set<string>()): Walk {
+  return { root, limits, seen: new Set(), reached: new Set(), sensitive };
 }
 
 async function preflight(walk: Walk, dir: string): Promise<void> {
   const { root } = walk;
   const real = await resolveInside(root, dir);
+  walk.reached.add(dir);
   if (walk.seen.has(real)) return;
   walk.seen.add(real);
   const files = await walkTree(root, dir, walk.limits); // refuses links that leave the repository

@@ -60,22 +60,22 @@ const work = tempDir("capstan-affected-");
 afterAll(() => work.remove());
 let trees = 0;
 
-function tree(changes: Record<string, string | null>): string {
+function tree(changes: Record<string, string | null>, link = "../shared/linked"): string {
   const root = join(work.dir, `t${trees++}`);
   for (const [path, text] of Object.entries({ ...TREE, ...changes })) {
     if (text === null) continue;
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text);
   }
-  symlinkSync("../shared/linked", join(root, "envs/linked"));
+  symlinkSync(link, join(root, "envs/linked"));
   return root;
 }
 
 const base = tree({});
 const everything = ["a", "b", "c", "h1", "h2", "p", "linked", "remote"];
 
-async function rendered(changes: Record<string, string | null>): Promise<string[]> {
-  const head = tree(changes);
+async function rendered(changes: Record<string, string | null>, link?: string): Promise<string[]> {
+  const head = tree(changes, link);
   try {
     const { environments } = await previewEnvironments({
       baseRoot: base,
@@ -137,6 +137,28 @@ describe("which environments a change reaches", () => {
     ],
   ])("%s", async (_, changes, expected) => {
     expect(await rendered(changes)).toEqual(expected);
+  });
+
+  it("renders an environment whose directory is a link pointed elsewhere, though no file changed", async () => {
+    const moved = {
+      "shared/moved/kustomization.yaml": kustomization("resources: [moved.yaml]\n"),
+      "shared/moved/moved.yaml": cm("moved"),
+    };
+    // The new target exists at the base too, unchanged: only the link differs.
+    const withMoved = tree(moved);
+    const head = tree(moved, "../shared/moved");
+    try {
+      const { environments } = await previewEnvironments({
+        baseRoot: withMoved,
+        headRoot: head,
+        environments: [],
+        render: defaultRenderOptions(),
+      });
+      expect(environments.filter((e) => !e.unaffected).map((e) => e.name)).toEqual(["linked", "remote"]);
+    } finally {
+      rmSync(head, { recursive: true, force: true });
+      rmSync(withMoved, { recursive: true, force: true });
+    }
   });
 
   it("renders every environment asked for by name, changed or not", async () => {
