@@ -1,4 +1,3 @@
-import { CrdSchemaSource, connectKubeconfig } from "../cluster/index.js";
 import type { SchemaSource } from "../flows/preview.js";
 
 /** Where the CLI reads custom resource schemas: one kubeconfig, and one of its contexts. */
@@ -14,10 +13,17 @@ export interface KubeconfigOption {
  */
 export function kubeconfigSchemas(option: KubeconfigOption | undefined): SchemaSource | undefined {
   if (!option) return undefined;
-  let client: ReturnType<typeof connectKubeconfig> | undefined;
-  const source = new CrdSchemaSource(() => {
-    client ??= connectKubeconfig(option.kubeconfig, option.context);
-    return client;
-  });
-  return (cluster, gvks) => source.lookup(cluster, gvks);
+  // The cluster code (client-node) loads on the first lookup only: a command without custom resources
+  // to validate does not pay its start-up time and memory.
+  let source: Promise<SchemaSource> | undefined;
+  const load = async (): Promise<SchemaSource> => {
+    const { CrdSchemaSource, connectKubeconfig } = await import("../cluster/index.js");
+    let client: ReturnType<typeof connectKubeconfig> | undefined;
+    const crds = new CrdSchemaSource(() => {
+      client ??= connectKubeconfig(option.kubeconfig, option.context);
+      return client;
+    });
+    return (cluster, gvks) => crds.lookup(cluster, gvks);
+  };
+  return async (cluster, gvks) => (await (source ??= load()))(cluster, gvks);
 }
