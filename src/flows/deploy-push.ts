@@ -168,15 +168,12 @@ export async function deployPush(input: PushDeployInput): Promise<PushDeployResu
   const outcomes: DeployOutcome[] = [];
   const freezeNotes: string[] = [];
   const authority = config ?? baseline?.config;
-  // Asked only when a freeze is on: whether this commit is Capstan's own revert, which a freeze lets through.
+  // Asked only when a freeze is on, and once.
   let revert: Promise<boolean> | undefined;
-  const isRevert = () =>
-    (revert ??= (async () =>
-      /^Capstan-Revert-Of: /m.test(input.message) ||
-      ((await pullRequestOf(input.octokit, input.repo, input.after, input.branch))?.labels.includes(
-        REVERT_LABEL,
-      ) ??
-        false))());
+  const isRevert = () => {
+    revert ??= isCapstanRevert(input);
+    return revert;
+  };
   for (const decision of plan.decisions) {
     // A server that is stopping starts no new deploy.
     if (input.signal?.aborted) break;
@@ -351,8 +348,16 @@ async function deployOne(
   );
 }
 
-// An older revision a freeze held will never deploy now: the newer one (held too, or a revert let
-// through) goes instead, so its Deployment stops waiting and says why.
+// Whether the pushed commit is Capstan's own revert (its trailer, or its PR's label), which a freeze
+// lets through: it restores what was reviewed and ran before.
+async function isCapstanRevert(input: PushDeployInput): Promise<boolean> {
+  if (/^Capstan-Revert-Of: /m.test(input.message)) return true;
+  const pr = await pullRequestOf(input.octokit, input.repo, input.after, input.branch);
+  return pr?.labels.includes(REVERT_LABEL) ?? false;
+}
+
+// An older revision a freeze held will never deploy now: this one (held in its place, or deployed) goes
+// instead, so the older Deployment stops waiting and says why.
 async function supersedeHeld(input: PushDeployInput, env: Environment): Promise<void> {
   const { octokit, pacer, repo } = input;
   try {
