@@ -25,5 +25,8 @@ export function kubeconfigSchemas(option: KubeconfigOption | undefined): SchemaS
     });
     return (cluster, gvks) => crds.lookup(cluster, gvks);
   };
-  return async (cluster, gvks) => (await (source ??= load()))(cluster, gvks);
+  return async (cluster, gvks) => {
+    source ??= load();
+    return (await source)(cluster, gvks);
+  };
 }
