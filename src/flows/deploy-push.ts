@@ -2,10 +2,16 @@ import { type ClusterClient, leaseHolder, parentName, syncedRevision } from "../
 import { type Config, type Environment, fullName, type Reach, type ServerConfig } from "../config/index.js";
 import { deepEqual } from "../diff/index.js";
 import { errorMessage } from "../errors.js";
-import { type ActiveFreeze, activeFreeze, freezeWindowsFor, frozenUntil } from "../freeze/index.js";
+import {
+  type ActiveFreeze,
+  activeFreeze,
+  describeFreeze,
+  freezeEnd,
+  freezeWindowsFor,
+  frozenUntil,
+} from "../freeze/index.js";
 import {
   createDeployment,
-  HELD_PREFIX,
   heldDeployments,
   inFlight,
   type PriorDeployment,
@@ -33,6 +39,7 @@ import {
   type DeployOutcome,
   deployComment,
   deploySucceeded,
+  HELD_PREFIX,
   healthFailed,
   revertBody,
   statusDescription,
@@ -390,7 +397,7 @@ async function holdDeployment(
   });
   const outcome: DeployOutcome = {
     environment: env.name,
-    frozen: { text: frozenUntil(freeze), branch: input.branch },
+    frozen: { until: freezeEnd(freeze), why: describeFreeze(freeze), branch: input.branch },
     deploymentUrl: `https://github.com/${repo.owner}/${repo.repo}/deployments`,
   };
   await setDeploymentStatus(octokit, pacer, repo, id, "queued", statusDescription(outcome));

@@ -12,9 +12,7 @@ export {
   activeFreeze,
   describeFreeze,
   formatInZone,
-  occurrenceEnd,
   type SourcedWindow,
-  wallClock,
   zonedInstant,
 } from "./windows.js";
 

@@ -1,3 +1,4 @@
+import { HELD_PREFIX } from "../report/deploy.js";
 import { deployWrite, type Pacer } from "./pacer.js";
 import type { GitHub, Repo } from "./types.js";
 
@@ -125,9 +126,6 @@ export async function priorDeployment(
     ...(latest?.description ? { description: latest.description } : {}),
   };
 }
-
-/** How a Deployment held by a freeze starts its status description. */
-export const HELD_PREFIX = "Frozen until";
 
 // The newest Deployments of an environment looked at for held ones: a freeze holds one revision at a
 // time, so older ones were superseded when the next was held.

@@ -20,12 +20,20 @@ export interface DeployOutcome {
   deploymentUrl?: string;
   /** Held by a freeze: nothing was applied, and the sweep deploys the revision when the freeze ends. */
   frozen?: {
-    /** `frozen until 2026-12-07 08:00 Europe/Berlin (weekend, set in .github/capstan.yml)`. */
-    text: string;
+    /** When the freeze ends, in its zone: `2026-12-07 08:00 Europe/Berlin`. */
+    until: string;
+    /** Its windows and who set them: `weekend, set in .github/capstan.yml`. */
+    why: string;
     /** The branch whose head it must still be then. */
     branch: string;
   };
 }
+
+/**
+ * How the status of a Deployment a freeze holds begins: the sweep tells a held Deployment from one cut
+ * off by a restart by it.
+ */
+export const HELD_PREFIX = "Frozen until";
 
 /** Whether an environment's deploy went well: applied cleanly and, when waited for, Healthy or Suspended. */
 export function deploySucceeded(o: DeployOutcome): boolean {
@@ -40,7 +48,7 @@ export function healthFailed(o: DeployOutcome): boolean {
 
 /** The deployment status description: one line, the verdict first (clipped to 140 by the caller). */
 export function statusDescription(o: DeployOutcome): string {
-  if (o.frozen) return `${o.frozen.text.charAt(0).toUpperCase()}${o.frozen.text.slice(1)}`;
+  if (o.frozen) return `${HELD_PREFIX} ${o.frozen.until} (${o.frozen.why})`;
   if (o.error) return `Not deployed: ${o.error}`;
   if ((o.failures?.length ?? 0) > 0) return `Sync failed: ${o.failures![0]}`;
   const counts = `${(o.created ?? 0) + (o.configured ?? 0)} applied, ${o.unchanged ?? 0} unchanged, ${o.pruned ?? 0} pruned`;
@@ -95,7 +103,7 @@ export function deployComment(
     if (!o.frozen) continue;
     lines.push(
       "",
-      `**${escapeHtml(o.environment)}** is ${escapeHtml(o.frozen.text)}. Nothing was applied; Capstan deploys ${code(sha.slice(0, 7))} when the freeze ends, if it is still the head of ${code(o.frozen.branch)}.`,
+      `**${escapeHtml(o.environment)}** is frozen until ${escapeHtml(o.frozen.until)} (${escapeHtml(o.frozen.why)}). Nothing was applied; Capstan deploys ${code(sha.slice(0, 7))} when the freeze ends, if it is still the head of ${code(o.frozen.branch)}.`,
     );
   }
   for (const o of outcomes) {

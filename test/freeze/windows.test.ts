@@ -228,6 +228,19 @@ describe("freeze in .github/capstan.yml", () => {
     }
   });
 
+  it("refuses more than 50 windows in one list", () => {
+    const many = "      - {weekly: {from: 'Fri 18:00', until: 'Mon 08:00'}}\n".repeat(51);
+    expect(() => config(many)).toThrow(/freeze: .*(50|too big|at most)/i);
+  });
+
+  it("refuses a cluster's bad window in the server config at its line", () => {
+    const server =
+      "clusters:\n  prod:\n    kubeconfig: /k\n    freeze:\n      - {weekly: {from: 'Fri 18:00', until: 'Mon 08:00'}, timeZone: Mars/Olympus}\nrepositories: {}\n";
+    expect(() => parseServerConfig(server, "server.yml")).toThrow(
+      /server\.yml:5: .*timeZone: must be an IANA time zone/,
+    );
+  });
+
   it("reads weekly and dated windows, in UTC unless told", () => {
     const parsed = config(
       "      - {weekly: {from: 'Fri 18:00', until: 'Mon 08:00'}}\n      - {dates: {from: 2026-12-21, until: 2027-01-04}, timeZone: Europe/Berlin}\n",
