@@ -202,8 +202,9 @@ async function commentTarget(
       }),
     );
   };
+  // The command says what it posted (or why not) itself; only errors are worth a line of their own.
   const log = {
-    info: (fields: object, msg?: string) => access.note(`${msg ?? ""} ${JSON.stringify(fields)}`.trim()),
+    info: () => {},
     error: (fields: object, msg?: string) => access.note(`${msg ?? ""} ${JSON.stringify(fields)}`.trim()),
   };
   return { octokit, pacer, log, repo, number, headSha, identity, publishCheck };
